@@ -1,0 +1,267 @@
+"""The patterns stage: turn regex matches into facts (numbers, ratios, money, legal refs).
+
+Patterns are grouped by ``order``; each group claims text before the next
+one, so a legal number (``7386/QĐ-UBND``) is never a ratio and an excluded
+date or duration is never a count. Within a group the longest match wins.
+Per-type builders parse values (:mod:`pipeline.numbers`), decide the
+percentage qualifier from the cues in ``percentage.yml``, find the counted
+unit with underthesea words, and read a legal reference's date and issuer.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+
+import regex
+
+from .document import Document, Fact
+from .numbers import NumberFormatError, as_number, parse_number, scale_of
+from .patterns import Pattern, PatternSet
+from .segment import words
+
+_CLAUSE_END = regex.compile(r"[,.;:()\[\]!?…\n\r\"“”]|\s[-–]\s")
+
+
+class _Claims:
+    """Sorted, non-overlapping claimed spans with overlap queries."""
+
+    def __init__(self, spans=()):
+        self.starts, self.ends = [], []
+        for s, e in sorted(spans):
+            self.add(s, e)
+
+    def overlaps(self, s: int, e: int) -> bool:
+        i = bisect.bisect_right(self.starts, s) - 1
+        if i >= 0 and self.ends[i] > s:
+            return True
+        j = i + 1
+        return j < len(self.starts) and self.starts[j] < e
+
+    def add(self, s: int, e: int) -> None:
+        i = bisect.bisect_left(self.starts, s)
+        self.starts.insert(i, s)
+        self.ends.insert(i, e)
+
+
+class PatternExtractor:
+    """Pipeline component ``patterns``: adds numeric and legal_ref facts.
+
+    Parameters
+    ----------
+    patterns : PatternSet
+    types : tuple of str, optional
+        Restrict to these fact types (exclusions always apply).
+    """
+
+    name = "patterns"
+    assigns = ("doc.facts",)
+    requires = ("doc.sentences", "doc.ignored")
+
+    def __init__(self, patterns: PatternSet, types=None):
+        self.pset = patterns
+        self.types = set(types) if types else None
+        self.groups = patterns.ordered()
+        pct = patterns.spec("percentage").data
+        self.qualifier_rules = [
+            (q["qualifier"], regex.compile(q["left"]) if q.get("left") else None,
+             regex.compile(q["right"]) if q.get("right") else None)
+            for q in pct.get("qualifiers", [])
+        ]
+        cnt = patterns.spec("count").data
+        self.not_unit = _phrase_set(cnt.get("not_unit_words", []))
+        self.unit_stop = _phrase_set(cnt.get("unit_stop_words", []))
+        self.excluded_units = {w.lower() for w in cnt.get("excluded_units", [])}
+        rat = patterns.spec("ratio").data
+        self.date_ok_left = regex.compile(rat.get("date_like_ok_left", r"(?!x)x"))
+        self.date_ok_right = regex.compile(rat.get("date_like_ok_right", r"(?!x)x"))
+        money = patterns.spec("money").data
+        self.currency = {form: code for code, forms in (money.get("currencies") or {}).items() for form in forms}
+        legal = patterns.spec("legal_ref").data
+        self.doc_types = {}
+        for canon, forms in (legal.get("doc_types") or {}).items():
+            for form in forms:
+                self.doc_types[form if form.isupper() else form.lower()] = canon
+        self.builders = {
+            "percentage": self._percentage, "money": self._money, "ratio": self._ratio,
+            "count": self._count, "legal_ref": self._legal,
+        }
+
+    # ------------------------------------------------------------ driver
+    def __call__(self, doc: Document) -> Document:
+        text = doc.text
+        claims = _Claims(doc.ignored)
+        found = []
+        for _order, group in self.groups:
+            cands = []
+            for p in group:
+                if self.types is not None and p.type != "exclusion" and p.type not in self.types:
+                    continue
+                for m in p.compiled.finditer(text):
+                    if m.end() == m.start():
+                        continue
+                    if p.type == "legal_ref":
+                        s, e = m.start("doc_type"), m.end("number")
+                    else:
+                        s, e = m.span(p.span_from) if p.span_from else m.span()
+                    cands.append((-(e - s), s, e, p, m))
+            cands.sort(key=lambda c: (c[0], c[1]))
+            for _neg, s, e, p, m in cands:
+                if claims.overlaps(s, e):
+                    continue
+                if p.type == "exclusion":
+                    claims.add(*m.span())
+                    continue
+                fact = self.builders[p.type](doc, p, m, s, e)
+                if fact is None:
+                    continue
+                claim_end = m.end() if p.type == "legal_ref" else e
+                claims.add(s, claim_end)
+                fact.source = f"pattern:{p.id}"
+                fact.confidence = p.confidence
+                found.append(fact)
+        found.sort(key=lambda f: (f.start, f.end))
+        self._propagate_list_qualifiers(text, found)
+        for f in found:
+            f.sentence = doc.sentence_at(f.start)
+        doc.facts.extend(found)
+        doc.facts.sort(key=lambda f: (f.start, f.end, f.type))
+        return doc
+
+    # ------------------------------------------------------------ builders
+    def _percentage(self, doc, p: Pattern, m, s, e):
+        try:
+            value = parse_number(m.group("value"))
+            vmax = parse_number(m.group("value_max")) if "value_max" in m.re.groupindex and m.group("value_max") else None
+        except NumberFormatError:
+            return None
+        qualifier = p.fields.get("qualifier")
+        if vmax is not None and vmax <= value:
+            return None
+        if qualifier is None:
+            qualifier = self._qualifier(doc.text, s, e)
+        return Fact("percentage", s, e, doc.text[s:e], value=value, value_max=vmax, qualifier=qualifier)
+
+    def _qualifier(self, text, s, e):
+        left = text[max(0, s - 40):s]
+        cut = max(left.rfind("\n"), left.rfind(";"), left.rfind(","), left.rfind("("))
+        left = left[cut + 1:] if cut >= 0 else left
+        right = text[e:e + 20]
+        for qual, lre, rre in self.qualifier_rules:
+            if (lre is not None and lre.search(left)) or (rre is not None and rre.search(right)):
+                return qual
+        return "exact"
+
+    def _propagate_list_qualifiers(self, text, facts):
+        prev = None
+        for f in facts:
+            if f.type != "percentage":
+                continue
+            if (prev is not None and f.qualifier == "exact" and prev.qualifier in ("over", "under", "about")
+                    and regex.fullmatch(r"[\s,]*(?:(?:và|hoặc|,)\s*)?", text[prev.end:f.start])
+                    and self._qualifier(text, f.start, f.end) == "exact"):
+                f.qualifier = prev.qualifier
+            prev = f
+
+    def _money(self, doc, p, m, s, e):
+        if p.requires_context is not None:
+            sent = doc.sentence_at(s)
+            ctx = doc.text[sent.start:s] if sent else doc.text[max(0, s - 120):s]
+            if not p.requires_context.search(ctx):
+                return None
+        try:
+            value = parse_number(m.group("value")) * scale_of(m.groupdict().get("scale"))
+        except NumberFormatError:
+            return None
+        cur = m.groupdict().get("currency")
+        currency = self.currency.get(cur, cur.upper() if cur else p.fields.get("currency", "VND"))
+        return Fact("money", s, e, doc.text[s:e], value=value, currency=currency)
+
+    def _ratio(self, doc, p, m, s, e):
+        try:
+            num = parse_number(m.group("numerator"))
+            den = parse_number(m.group("denominator"))
+        except NumberFormatError:
+            return None
+        if den <= 0 or num > den:
+            return None
+        text = doc.text
+        if p.span_from is None:  # slash form: a d/m date unless context says ratio
+            if num.is_integer() and den.is_integer() and 1 <= num <= 31 and 1 <= den <= 12:
+                if not (self.date_ok_left.search(text[max(0, s - 25):s]) and self.date_ok_right.search(text[e:e + 25])):
+                    return None
+        unit = self._unit(text, m.end())
+        return Fact("ratio", s, e, text[s:e], numerator=as_number(num), denominator=as_number(den), unit=unit)
+
+    def _count(self, doc, p, m, s, e):
+        text = doc.text
+        try:
+            value = parse_number(m.group("value")) * scale_of(m.groupdict().get("scale"))
+        except NumberFormatError:
+            return None
+        if "unit" in m.re.groupindex and m.group("unit"):
+            unit = _clean_unit(m.group("unit"))
+            if not unit or unit.split()[0].lower() in self.not_unit:
+                return None
+            return Fact("count", s, e, text[s:e], value=as_number(value), unit=unit)
+        after = text[e:e + 40]
+        first = regex.match(r"[ \t\u00a0]+([\p{L}][\p{L}\p{M}]*)(?:[ \t\u00a0]+([\p{L}][\p{L}\p{M}]*))?", after)
+        if not first:
+            return None
+        w1 = first.group(1)
+        w12 = f"{w1} {first.group(2)}".lower() if first.group(2) else None
+        if w1.lower() in self.not_unit or (w12 and w12 in self.not_unit) or w1.lower() in self.excluded_units:
+            return None
+        unit = self._unit(text, e)
+        if not unit:
+            return None
+        return Fact("count", s, e, text[s:e], value=as_number(value), unit=unit)
+
+    def _unit(self, text, pos):
+        """The noun phrase after ``pos``: underthesea words up to a stop word or clause end."""
+        window = text[pos:pos + 50]
+        cut = _CLAUSE_END.search(window)
+        if cut:
+            window = window[:cut.start()]
+        if not window.strip():
+            return None
+        toks = words(window)
+        out = []
+        for a, b in toks:
+            w = window[a:b]
+            lw = w.lower()
+            if lw in self.unit_stop or not regex.match(r"[\p{L}]", w) or regex.match(r"\d", w):
+                break
+            out.append((a, b))
+            if len(out) >= 3:
+                break
+        if not out:
+            return None
+        return _clean_unit(window[out[0][0]:out[-1][1]])
+
+    def _legal(self, doc, p, m, s, e):
+        gd = m.groupdict()
+        raw_type = regex.sub(r"\s+", " ", gd["doc_type"])
+        key = raw_type if raw_type.isupper() and raw_type in self.doc_types else raw_type.lower()
+        doc_type = self.doc_types.get(key)
+        if doc_type is None:
+            return None
+        number = gd["number"].strip()
+        issued = None
+        if gd.get("y"):
+            try:
+                issued = _dt.date(int(gd["y"]), int(gd["m"]), int(gd["d"])).isoformat()
+            except ValueError:
+                issued = None
+        issuer = gd.get("issuer")
+        issuer = regex.sub(r"\s+", " ", issuer).strip(" ,") if issuer else None
+        return Fact("legal_ref", s, e, doc.text[s:e], doc_type=doc_type, number=number,
+                    issued=issued, issuer=issuer or None)
+
+
+def _phrase_set(items):
+    return {str(w).lower() for w in items}
+
+
+def _clean_unit(u: str):
+    u = regex.sub(r"[\s\u00a0\u200b]+", " ", u).strip(" ,;:-")
+    return u or None

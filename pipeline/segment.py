@@ -1,0 +1,185 @@
+"""The segment stage: sentences by the guidelines' rule, words on demand, spaCy Docs.
+
+- :class:`SentenceSegmenter` (component ``segment``) splits at line breaks and
+  at ``. ! ? …`` + white space + an upper-case letter, digit or quote, not after
+  an abbreviation (``patterns/sentences.yml``). Spans exclude surrounding
+  white space and keep the final mark.
+- :func:`words` runs underthesea's ``word_tokenize`` on a span and maps every
+  word back to offsets in the original text (underthesea rewrites characters:
+  ``Ð`` -> ``Đ``, tone placement, NFC), so offsets stay exact.
+- :func:`to_spacy` builds a spaCy ``Doc`` whose text is the original text.
+"""
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import regex
+
+from .document import Document, Sentence
+from .patterns import PatternSet
+
+_WS = " \t\r\n\u00a0\u200b\u2009\u202f\ufeff\u3000"
+
+
+class SentenceSegmenter:
+    """Pipeline component ``segment``: sets ``doc.sentences``."""
+
+    name = "segment"
+    assigns = ("doc.sentences",)
+
+    def __init__(self, patterns: PatternSet):
+        data = patterns.spec("sentences").data
+        abbrs = sorted(data.get("abbreviations", []), key=len, reverse=True)
+        abbr = "|".join(regex.escape(a) for a in abbrs)
+        end = data.get("end_marks", r"[.!?…]")
+        nxt = data.get("next_start", r"[\p{Lu}\d\"“]")
+        # an end mark run, not preceded by an abbreviation, followed by blank + a sentence start
+        self._boundary = regex.compile(
+            rf"(?<!(?<![\p{{L}}.])(?:{abbr}))(?:{end})+[\"”’»)]*(?=[ \t\u00a0\u200b]+(?:{nxt})|[ \t\u00a0\u200b]*$)"
+        )
+
+    def __call__(self, doc: Document) -> Document:
+        doc.sentences = list(split_sentences(doc.text, self._boundary))
+        return doc
+
+
+def split_sentences(text: str, boundary) -> list:
+    """Sentences of ``text`` as :class:`Sentence` objects (offsets into ``text``)."""
+    out = []
+    pos = 0
+    n = len(text)
+    for line in regex.finditer(r"[^\r\n]+", text):
+        lstart, lend = line.span()
+        cut = lstart
+        for m in boundary.finditer(text, lstart, lend):
+            _add(out, text, cut, m.end())
+            cut = m.end()
+        _add(out, text, cut, lend)
+        pos = lend
+    del pos, n
+    return out
+
+
+def _add(out, text, start, end):
+    while start < end and text[start] in _WS:
+        start += 1
+    while end > start and text[end - 1] in _WS:
+        end -= 1
+    if end > start:
+        out.append(Sentence(start, end, text[start:end]))
+
+
+# ---------------------------------------------------------------- words
+def _fold(ch: str) -> str:
+    """The base letter of a character, lower-cased (Ð/Đ -> d, ế -> e)."""
+    if ch in "ĐđÐð":
+        return "d"
+    base = unicodedata.normalize("NFD", ch)[0]
+    return base.lower()
+
+
+def _skeleton(s: str, offset: int = 0):
+    """Base letters of ``s`` (no white space, no combining marks) and their offsets."""
+    chars, offs = [], []
+    for i, ch in enumerate(s):
+        if ch in _WS or ch == "_" or ch.isspace() or unicodedata.category(ch) in ("Mn", "Cf"):
+            continue
+        chars.append(_fold(ch))
+        offs.append(offset + i)
+    return chars, offs
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    try:
+        from underthesea import word_tokenize
+    except ImportError as exc:  # pragma: no cover - declared dependency
+        raise ImportError("underthesea is needed for word segmentation: pip install underthesea") from exc
+    return word_tokenize
+
+
+def words(text: str, start: int = 0, end: int | None = None) -> list:
+    """Vietnamese words of ``text[start:end]`` as ``(start, end)`` offsets.
+
+    Uses underthesea's ``word_tokenize`` and aligns its output with the
+    original characters, whatever underthesea normalised.
+    """
+    end = len(text) if end is None else end
+    chunk = text[start:end]
+    if not chunk.strip():
+        return []
+    tokens = _tokenizer()(chunk)
+    src, src_off = _skeleton(chunk, start)
+    out = []
+    i = 0
+    for tok in tokens:
+        tchars, _ = _skeleton(tok)
+        if not tchars:
+            continue
+        j = i + len(tchars)
+        if src[i:j] != tchars:  # unexpected rewrite: resynchronise on the first letter
+            k = _find(src, tchars, i)
+            if k < 0:
+                continue
+            i, j = k, k + len(tchars)
+        s_off, e_off = src_off[i], src_off[j - 1] + 1
+        while e_off < end and unicodedata.category(text[e_off]) == "Mn":
+            e_off += 1
+        out.append((s_off, e_off))
+        i = j
+    return out
+
+
+def _find(src, pat, frm):
+    n = len(pat)
+    for k in range(frm, len(src) - n + 1):
+        if src[k:k + n] == pat:
+            return k
+    return -1
+
+
+# ---------------------------------------------------------------- spaCy
+_TOKEN = regex.compile(r"\d+(?:[.,]\d+)*|[\p{L}\p{M}\d_]+|[^\s\p{L}\p{M}\d]|\s+")
+
+
+@lru_cache(maxsize=1)
+def _vocab():
+    from spacy.vocab import Vocab
+    return Vocab()
+
+
+def to_spacy(doc: Document):
+    """A spaCy ``Doc`` over the original text, with facts as ``doc.ents`` / ``doc.spans['facts']``.
+
+    Tokens split at white space and punctuation so every fact boundary is a
+    token boundary; ``Doc.text`` equals ``doc.text`` exactly.
+    """
+    from spacy.tokens import Doc as SpacyDoc
+
+    words_, spaces = [], []
+    for m in _TOKEN.finditer(doc.text):
+        tok = m.group()
+        if tok.isspace():
+            if tok == " " and words_ and not spaces[-1] and not words_[-1].isspace():
+                spaces[-1] = True
+                continue
+            if words_ and not spaces[-1] and not words_[-1].isspace() and tok[0] == " ":
+                spaces[-1] = True
+                tok = tok[1:]
+        words_.append(tok)
+        spaces.append(False)
+    sdoc = SpacyDoc(_vocab(), words=words_, spaces=spaces)
+    assert sdoc.text == doc.text
+    spans = []
+    for f in doc.facts:
+        span = sdoc.char_span(f.start, f.end, label=f.type, alignment_mode="expand")
+        if span is not None:
+            spans.append(span)
+    sdoc.spans["facts"] = spans
+    from spacy.util import filter_spans
+    sdoc.ents = filter_spans([s for s in spans if s.label_ != "shortcoming"])
+    sent_starts = {s.start for s in doc.sentences}
+    for tok in sdoc:
+        tok.is_sent_start = tok.idx in sent_starts if tok.i else True
+    return sdoc
