@@ -62,7 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="print the full report as JSON")
     v.add_argument("--max-errors", type=int, default=50, help="misses/spurious listed (default 50; -1 for all)")
     v.set_defaults(func=_evaluate)
+    for add_commands in _command_groups():
+        add_commands(sub)
     return p
+
+
+def _command_groups():
+    """Subcommand groups defined beside their features (each module's ``add_commands(subparsers)``)."""
+    groups = []
+    # each feature module registers its own subcommands here, one line each
+    return groups
 
 
 def main(argv=None) -> int:

@@ -160,7 +160,7 @@ class Document:
     def to_dict(self) -> dict:
         """The document line of ``documents.jsonl``."""
         return {"id": self.id, "meta": dict(self.meta), "fact_counts": self.fact_counts(),
-                "n_chars": len(self.text), "n_sentences": len(self.sentences)}
+                "n_chars": len(self.text), "n_sentences": len(self.sentences), "text": self.text}
 
     def facts_dicts(self) -> list:
         return [f.to_dict(self.id) for f in self.facts]

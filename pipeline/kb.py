@@ -113,8 +113,14 @@ _FACT_COLUMNS = ["doc_id", "id", "type", "start", "end", "text", "value", "quali
                  "issuer", "topic", "confidence", "source", "sentence_start", "sentence_end", "sentence"]
 
 
-def load(kb_dir):
+def load(kb_dir, with_text: bool = False):
     """Load a KB into pandas.
+
+    Parameters
+    ----------
+    kb_dir : str or Path
+    with_text : bool, default=False
+        Also load each document's full text (column ``text``).
 
     Returns
     -------
@@ -169,6 +175,8 @@ def load(kb_dir):
             for t, n in (d.get("fact_counts") or {}).items():
                 row[f"n_{t}"] = n
             row["n_chars"] = d.get("n_chars")
+            if with_text:
+                row["text"] = d.get("text")
             docs_rows.append(row)
     documents = pd.DataFrame(docs_rows)
     for col in ("id", "published", "province", "district", "province_2025", "title"):
