@@ -16,7 +16,7 @@ install: $(STAMP)
 
 ## run: install, extract the bundled sample corpus into kb/ and score it against its gold
 run: $(STAMP)
-	$(BIN)/python -m pipeline extract corpus/samples --out kb
+	$(BIN)/python -m pipeline extract corpus/samples/*.txt --out kb
 	$(BIN)/python -m pipeline evaluate --gold corpus/samples/gold.jsonl --kb kb --max-errors 10
 
 ## test: install and run the test suite

@@ -19,6 +19,7 @@ from .numbers import NumberFormatError, as_number, parse_number, scale_of
 from .patterns import Pattern, PatternSet
 from .segment import words
 
+_FIRST_WORDS = regex.compile(r"[ \t\u00a0]*([\p{L}][\p{L}\p{M}]*)(?:[ \t\u00a0]+([\p{L}][\p{L}\p{M}]*))?")
 _CLAUSE_END = regex.compile(r"[,.;:()\[\]!?…\n\r\"“”]|\s[-–]\s")
 
 
@@ -71,6 +72,8 @@ class PatternExtractor:
         self.not_unit = _phrase_set(cnt.get("not_unit_words", []))
         self.unit_stop = _phrase_set(cnt.get("unit_stop_words", []))
         self.excluded_units = {w.lower() for w in cnt.get("excluded_units", [])}
+        rg = cnt.get("rank_group_after_unit")
+        self.rank_group = regex.compile(rg) if rg else None
         rat = patterns.spec("ratio").data
         self.date_ok_left = regex.compile(rat.get("date_like_ok_left", r"(?!x)x"))
         self.date_ok_right = regex.compile(rat.get("date_like_ok_right", r"(?!x)x"))
@@ -101,6 +104,8 @@ class PatternExtractor:
                         continue
                     if p.type == "legal_ref":
                         s, e = m.start("doc_type"), m.end("number")
+                    elif isinstance(p.span_from, (list, tuple)):
+                        s, e = m.start(p.span_from[0]), m.end(p.span_from[-1])
                     else:
                         s, e = m.span(p.span_from) if p.span_from else m.span()
                     cands.append((-(e - s), s, e, p, m))
@@ -152,14 +157,24 @@ class PatternExtractor:
         return "exact"
 
     def _propagate_list_qualifiers(self, text, facts):
+        """A cue before a list applies to every item: ``ít nhất 90%, 80% và 60%``.
+
+        An item inherits the previous item's cue when it has no cue of its own and
+        either follows it directly (``, `` / `` và ``) or both items are parallel
+        phrases (the same word follows each number: ``90% số hồ sơ ..., 80% số hồ sơ``).
+        """
         prev = None
         for f in facts:
             if f.type != "percentage":
                 continue
             if (prev is not None and f.qualifier == "exact" and prev.qualifier in ("over", "under", "about")
-                    and regex.fullmatch(r"[\s,]*(?:(?:và|hoặc|,)\s*)?", text[prev.end:f.start])
                     and self._qualifier(text, f.start, f.end) == "exact"):
-                f.qualifier = prev.qualifier
+                gap = text[prev.end:f.start]
+                direct = regex.fullmatch(r"[\s,]*(?:(?:và|hoặc)\s*)?", gap) is not None
+                parallel = (len(gap) < 120 and regex.search(r"(?:,|và|hoặc|;)\s*$", gap) is not None
+                            and "\n" not in gap and _next_word(text, prev.end) == _next_word(text, f.end) is not None)
+                if direct or parallel:
+                    f.qualifier = prev.qualifier
             prev = f
 
     def _money(self, doc, p, m, s, e):
@@ -187,7 +202,8 @@ class PatternExtractor:
         text = doc.text
         if p.span_from is None:  # slash form: a d/m date unless context says ratio
             if num.is_integer() and den.is_integer() and 1 <= num <= 31 and 1 <= den <= 12:
-                if not (self.date_ok_left.search(text[max(0, s - 25):s]) and self.date_ok_right.search(text[e:e + 25])):
+                if not (self.date_ok_left.search(text[max(0, s - 25):s])
+                        or (self.date_ok_right.search(text[e:e + 25]) and self._noun_follows(text, e))):
                     return None
         unit = self._unit(text, m.end())
         return Fact("ratio", s, e, text[s:e], numerator=as_number(num), denominator=as_number(den), unit=unit)
@@ -203,18 +219,45 @@ class PatternExtractor:
             if not unit or unit.split()[0].lower() in self.not_unit:
                 return None
             return Fact("count", s, e, text[s:e], value=as_number(value), unit=unit)
-        after = text[e:e + 40]
-        first = regex.match(r"[ \t\u00a0]+([\p{L}][\p{L}\p{M}]*)(?:[ \t\u00a0]+([\p{L}][\p{L}\p{M}]*))?", after)
-        if not first:
-            return None
-        w1 = first.group(1)
-        w12 = f"{w1} {first.group(2)}".lower() if first.group(2) else None
-        if w1.lower() in self.not_unit or (w12 and w12 in self.not_unit) or w1.lower() in self.excluded_units:
+        if not float(value).is_integer():
+            return None  # a count is a whole number (17,4 triệu is whole after scaling)
+        if not self._noun_follows(text, e):
             return None
         unit = self._unit(text, e)
-        if not unit:
+        if not unit or unit.split()[0].lower() in self.excluded_units:
             return None
+        if self.rank_group is not None:
+            window = text[e:e + 45]
+            cut = _CLAUSE_END.search(window)
+            if self.rank_group.search(window[:cut.start()] if cut else window):
+                return None
         return Fact("count", s, e, text[s:e], value=as_number(value), unit=unit)
+
+    def _noun_follows(self, text, pos) -> bool:
+        """True when the word after ``pos`` can be a counted noun (not a function word or verb).
+
+        Syllables are checked against ``not_unit_words``; when the first syllable is
+        ambiguous (``chỉ`` in ``chỉ tiêu``), underthesea decides the first word.
+        """
+        first = _FIRST_WORDS.match(text, pos)
+        if not first:
+            return False
+        w1 = first.group(1).lower()
+        w12 = f"{w1} {first.group(2).lower()}" if first.group(2) else None
+        if w12 and w12 in self.not_unit:
+            return False
+        if w1 in self.excluded_units:
+            return False
+        if w1 not in self.not_unit:
+            return True
+        if not w12:
+            return False
+        toks = words(text, first.start(1), first.end())
+        if not toks:
+            return False
+        a, b = toks[0]
+        word = text[a:b].lower()
+        return " " in regex.sub(r"\s+", " ", word) and word not in self.not_unit
 
     def _unit(self, text, pos):
         """The noun phrase after ``pos``: underthesea words up to a stop word or clause end."""
@@ -256,6 +299,11 @@ class PatternExtractor:
         issuer = regex.sub(r"\s+", " ", issuer).strip(" ,") if issuer else None
         return Fact("legal_ref", s, e, doc.text[s:e], doc_type=doc_type, number=number,
                     issued=issued, issuer=issuer or None)
+
+
+def _next_word(text, pos):
+    m = _FIRST_WORDS.match(text, pos)
+    return m.group(1).lower() if m else None
 
 
 def _phrase_set(items):

@@ -26,9 +26,11 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
+import regex
 import yaml
 
 from .document import Document
@@ -40,7 +42,7 @@ GAZETTEER_FILE = Path(__file__).resolve().parent / "data" / "gazetteer.json"
 # ---------------------------------------------------------------------------
 # Text normalisation and name keys
 # ---------------------------------------------------------------------------
-_CHAR_MAP = str.maketrans({"\u00d0": "Đ", "\u00f0": "đ", "\u2019": "'", "\u02bc": "'", "\u00a0": " "})
+_CHAR_REPLACE = (("\u00d0", "Đ"), ("\u00f0", "đ"), ("\u2019", "'"), ("\u02bc", "'"), ("\u00a0", " "))
 
 #: Old/new tone placement: ``oà``/``òa``, ``uỷ``/``ủy``; keys use the first form.
 _TONE_PAIRS = {}
@@ -54,7 +56,18 @@ _TONE_RE = re.compile("|".join(_TONE_PAIRS))
 
 def normalize_text(text: str) -> str:
     """NFC, ``Ð`` (U+00D0) -> ``Đ``, curly apostrophes and NBSP made plain."""
-    return unicodedata.normalize("NFC", text).translate(_CHAR_MAP)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    for old, new in _CHAR_REPLACE:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+def _strip_accents(s: str) -> str:
+    """``Đắk Lắk`` -> ``Dak Lak``."""
+    s = unicodedata.normalize("NFD", s.replace("Đ", "D").replace("đ", "d"))
+    return "".join(ch for ch in s if not unicodedata.combining(ch))
 
 
 def name_key(name: str) -> str:
@@ -88,9 +101,14 @@ class _Resources:
     names: dict                           # key -> [("P", name) | ("D", index)]
     wards: dict                           # key -> [(type, district, province)]
     numbered: dict                        # "1" -> district index (Quận 1 ...)
-    max_tokens: int
+    ascii_provinces: list = field(default_factory=list)  # [(unaccented key, name)], longest first
     # compiled regexes
-    unit_res: list = field(default_factory=list)     # [(kind, compiled)]
+    unit_re: Optional[re.Pattern] = None             # unit word at the end of a window
+    name_starts: dict = field(default_factory=dict)  # first token of a name -> most tokens
+    ward_starts: dict = field(default_factory=dict)  # the same for commune names
+    source_code_re: Optional[re.Pattern] = None
+    ascii_prefixes: frozenset = frozenset()
+    ascii_suffixes: frozenset = frozenset()
     person_re: Optional[re.Pattern] = None
     surnames: frozenset = frozenset()
     chrome_re: Optional[re.Pattern] = None
@@ -151,13 +169,30 @@ def _load_resources() -> _Resources:
         wards[name_key(wname)] = [tuple(p) for p in places]
 
     res = _Resources(cfg=cfg, provinces=provinces, districts=districts, names=dict(names),
-                     wards=wards, numbered=numbered,
-                     max_tokens=max(len(k.split()) for k in names))
+                     wards=wards, numbered=numbered)
+
+    ascii_names = {}
+    for key, entries in names.items():
+        for kind, ref in entries:
+            if kind == "P":
+                ascii_names.setdefault(re.sub(r"[^a-z]", "", _strip_accents(key)), ref)
+    res.ascii_provinces = sorted(ascii_names.items(), key=lambda kv: -len(kv[0]))
+    res.ascii_provinces = [(k, p) for k, p in res.ascii_provinces if len(k) >= 3]
 
     units = place["units"]
-    for kind in ("province", "central", "district", "ward"):
-        alts = "|".join(units[kind])
-        res.unit_res.append((kind, re.compile(rf"(?i)(?<!\w)(?:{alts})\s*$")))
+    # districts first: ``thị xã`` before ``xã``
+    res.unit_re = re.compile("(?i)(?<!\\w)(?:%s)\\s*$" % "|".join(
+        f"(?P<{kind}>{'|'.join(units[kind])})" for kind in ("district", "ward", "province", "central")))
+    for table, starts in ((names, res.name_starts), (wards, res.ward_starts)):
+        for key in table:
+            toks = key.split()
+            starts[toks[0]] = max(starts.get(toks[0], 0), len(toks))
+    codes = place.get("source_codes") or {}
+    if codes:
+        alts = "|".join(re.escape(c) for c in sorted(codes, key=len, reverse=True))
+        res.source_code_re = re.compile(rf"(?m)^[ \t]*\(?({alts})\)?[ \t]*[-–][ \t]")
+    res.ascii_prefixes = frozenset(place.get("ascii_prefixes") or [""])
+    res.ascii_suffixes = frozenset(place.get("ascii_suffixes") or [""])
     res.person_re = re.compile(r"(?i)(?<!\w)(?:%s)\s*$" % "|".join(place["person_cues"]))
     res.surnames = frozenset(name_key(s) for s in place["surnames"])
     res.chrome_re = re.compile(r"(?i)^\W*(?:%s)" % "|".join(place["chrome_lines"]))
@@ -208,7 +243,7 @@ _STAMP_RE = re.compile(
     rf"(?P<date>{_DATE})(?:\s*[,\-–|]?\s*(?:lúc\s*)?(?P<t2>{_TIME}))?(?:\s*\|?\s*\d+)*\s*")
 #: ``<Place>, ngày 10 tháng 4 năm 2024`` (the place may be wrapped onto two lines).
 _PLACE_DATE_RE = re.compile(
-    r"(?m)^[ \t|]*(?P<place>[^\W\d_][\w'\- \t]{0,40}(?:\n[ \t]*[^\W\d_][\w'\- \t]{0,30})?),[ \t]*"
+    r"(?m)(?:^|\|)[ \t|]*(?P<place>[^\W\d_][\w'\- \t]{0,40}(?:\n[ \t]*[^\W\d_][\w'\- \t]{0,30})?),[ \t]*"
     rf"(?P<date>(?i:ngày)\s+\d{{1,2}}\s+(?i:tháng)\s+\d{{1,2}}\s*,?\s+(?i:năm)\s+{_YEAR})")
 _LINE_RE = re.compile(r"[^\n]*")
 
@@ -381,237 +416,436 @@ def find_published(text: str) -> Optional[str]:
     if best is None:
         first = head.lstrip().split("\n", 1)[0]
         tm = res.doc_title_re.match(first)
-        if tm:
-            dm = _DATE_RE.match(first, tm.end() - len("")) or _DATE_RE.match(first, tm.end())
-            # the regex consumed "ngày "; the date starts right after it
-            if dm:
-                offer(5, 0, _iso(dm))
+        dm = _DATE_RE.match(first, tm.end()) if tm else None
+        if dm:
+            offer(5, 0, _iso(dm))
     return best[2] if best else None
 
 
 # ---------------------------------------------------------------------------
 # Places
 # ---------------------------------------------------------------------------
-_WORD_RE = re.compile(r"[^\W\d_][\w']*")
-_RUN_GAP_RE = re.compile(r"[ \t]*(?:[\-–][ \t]*)?(?:\n[ \t]*)?")
+#: A run of capitalised words separated by blanks, a hyphen or one line break.
+_RUN_RE = regex.compile(
+    r"(?<![\p{L}\p{M}\d'])\p{Lu}[\p{L}\p{M}\d']*"
+    r"(?:(?:[ \t]*[\-–][ \t]*|[ \t]*\n[ \t]*|[ \t]+)\p{Lu}[\p{L}\p{M}\d']*)*")
+_TOKEN_RE = regex.compile(r"[\p{L}\p{M}\d']+")
 _QUAN_NUM_RE = re.compile(r"(?i)(?<!\w)quận\s+(\d{1,2})(?!\d)")
+#: A legal reference and its issuer, ending where a mention starts
+#: (``Quyết định số 12/QĐ-UBND ngày ... của UBND tỉnh|X``).
 _LEGAL_RE = re.compile(
     r"(?i)(?<!\w)(?:quyết\s+định|nghị\s+quyết|nghị\s+định|kế\s+hoạch|công\s+văn|chỉ\s+thị|thông\s+tư|"
     r"văn\s+bản|hướng\s+dẫn|thông\s+báo|chương\s+trình|đề\s+án|tờ\s+trình|báo\s+cáo|kết\s+luận)"
-    r"\s+(?:số\s+)?\d[\w/.\-]*[^.;\n]{0,120}?\s(?:của|bởi)\s+[^.;\n]{0,60}")
+    r"\s+(?:số\s+)?\d[\w/.\-]*[^.;\n]{0,120}?\s(?:của|bởi)\s+[^.;\n]{0,60}$")
+_LIST_GAP_RE = re.compile(
+    r"\s*(?:\([^()\n]{0,30}\))?\s*(?:[,;]|,?\s*và|,?\s*hoặc)\s*"
+    r"(?:(?i:tỉnh|huyện|thành\s+phố|tp\.?|thị\s+xã|quận)\s*)?")
 _UNIT_TOKENS = {
-    "tỉnh": "province", "huyện": "district", "quận": "district", "xã": "ward", "phường": "ward",
-    "tp": "central", "tx": "district", "tt": "ward",
+    "tỉnh": "province", "huyện": "district", "quận": "district", "xã": "ward:xã",
+    "phường": "ward:phường", "tp": "central", "tx": "district", "tt": "ward:thị trấn",
 }
-_UNIT_PAIRS = {("thành", "phố"): "central", ("thị", "xã"): "district", ("thị", "trấn"): "ward"}
+_UNIT_PAIRS = {("thành", "phố"): "central", ("thị", "xã"): "district", ("thị", "trấn"): "ward:thị trấn"}
 
 
 @dataclass
 class _Mention:
+    """One place name found in the text."""
+
     kind: str            # "P" province, "D" district (index), "W" ward
     ref: object          # province name, district index or list of ward places
     start: int
-    unit: Optional[str]  # unit word kind before it, or None (bare)
-    weight: float = 0.0
+    end: int
+    unit: Optional[str]  # kind of unit word before it, or None (bare)
+    person: bool = False # the name belongs to a person's name
+    weight: float = 1.0  # fixed base weight (source codes, brand names); else from the unit
 
 
-def _lines_info(t: str, res: _Resources):
-    """Offsets of page-chrome lines and of stand-alone short lines (bylines)."""
-    chrome, short = [], []
-    for line in _LINE_RE.finditer(t):
-        s = line.group(0).strip()
-        if not s:
-            continue
-        if res.chrome_re.match(s):
-            chrome.append((line.start(), line.end()))
-        words = s.split()
-        if len(words) <= 4 and all(w[0].isupper() for w in words if w[0].isalpha()) \
-                and not re.search(r"[\d:,;]", s):
-            short.append((line.start(), line.end()))
-    return chrome, short
-
-
-def _in(spans, pos: int) -> bool:
-    return any(a <= pos < b for a, b in spans)
-
-
-def _scan(t: str, res: _Resources) -> list:
+def _scan(t: str, res: _Resources, lead_end: int) -> list:
     """All place-name mentions of ``t``, with the unit word before each."""
-    mentions = []
-    words = [(m.start(), m.end(), m.group(0)) for m in _WORD_RE.finditer(t)]
-    n = len(words)
-    i = 0
-    while i < n:
-        if not words[i][2][0].isupper():
-            i += 1
-            continue
-        # a run of capitalised words separated by blanks, a hyphen or one line break
-        j = i + 1
-        while j < n and words[j][2][0].isupper() and _RUN_GAP_RE.fullmatch(t, words[j - 1][1], words[j][0]):
-            j += 1
-        _scan_run(t, words, i, j, res, mentions)
-        i = j
+    mentions: list = []
+    starts = res.name_starts
+    for run in _RUN_RE.finditer(t):
+        text = run.group(0)
+        if " " not in text and "\n" not in text and "-" not in text and "–" not in text \
+                and _token_key(text) not in starts:
+            continue  # one word that starts no name (most runs: a sentence's first word)
+        _scan_run(t, run, res, mentions)
     for m in _QUAN_NUM_RE.finditer(t):
         idx = res.numbered.get(str(int(m.group(1))))
         if idx is not None:
-            mentions.append(_Mention("D", idx, m.start(), "district"))
+            mentions.append(_Mention("D", idx, m.start(), m.end(), "district"))
+    _scan_ascii(t, res, mentions, {m.start for m in mentions})
+    _scan_source_code(t[:lead_end], res, mentions)
     return mentions
 
 
+@lru_cache(maxsize=65536)
+def _token_key(token: str) -> str:
+    """:func:`name_key` of one token of already normalised text."""
+    s = token.lower()
+    return _TONE_RE.sub(lambda m: _TONE_PAIRS[m.group(0)], s) if _TONE_RE.search(s) else s
+
+
 def _unit_before(t: str, pos: int, res: _Resources) -> Optional[str]:
-    before = t[max(0, pos - 24):pos]
-    for kind, rx in (("district", res.unit_res[2][1]), ("ward", res.unit_res[3][1]),
-                     ("province", res.unit_res[0][1]), ("central", res.unit_res[1][1])):
-        if rx.search(before):
-            return kind
-    return None
+    """Kind of the unit word right before ``pos`` (``huyện``, ``tỉnh`` ...)."""
+    m = res.unit_re.search(t, max(0, pos - 24), pos)
+    if not m:
+        return None
+    kind = m.lastgroup
+    if kind == "ward":
+        word = re.sub(r"\s+", " ", m.group(0).strip().lower().rstrip("."))
+        return "ward:" + ("thị trấn" if word == "tt" else word)
+    return kind
 
 
-def _scan_run(t, words, i, j, res, mentions) -> None:
-    """Greedy longest match of gazetteer names inside one capitalised run."""
-    keys = [name_key(w[2]) for w in words[i:j]]
+def _scan_run(t: str, run, res: _Resources, mentions: list) -> None:
+    """Greedy longest match of gazetteer names inside one run of capitalised words."""
+    text = run.group(0)
+    base = run.start()
+    toks = [(base + m.start(), base + m.end(), _token_key(m.group(0)))
+            for m in _TOKEN_RE.finditer(text)]
+    keys = [tk[2] for tk in toks]
+    n = len(keys)
+    unit: Optional[str] = "?"   # "?": not looked up yet (the words before the run)
+    prev_token = None           # the capitalised non-unit, non-name token just before
     k = 0
-    unit = _unit_before(t, words[i][0], res)
-    prev_name_token = None  # the capitalised non-unit token just before
-    if i > 0 and words[i - 1][2][0].isupper() is False:
-        prev_name_token = None
-    while k < len(keys):
+    while k < n:
         # unit words inside the run (``UBND TỈNH``, ``Thị Xã``, ``Huyện``)
-        if k + 1 < len(keys) and (keys[k], keys[k + 1]) in _UNIT_PAIRS:
-            unit = _UNIT_PAIRS[(keys[k], keys[k + 1])]
-            prev_name_token = None
+        if k + 1 < n and (keys[k], keys[k + 1]) in _UNIT_PAIRS:
+            unit, prev_token = _UNIT_PAIRS[(keys[k], keys[k + 1])], None
             k += 2
             continue
         if keys[k] in _UNIT_TOKENS:
-            unit = _UNIT_TOKENS[keys[k]]
-            prev_name_token = None
+            unit, prev_token = _UNIT_TOKENS[keys[k]], None
             k += 1
             continue
-        found = False
-        for size in range(min(res.max_tokens, len(keys) - k), 0, -1):
-            key = " ".join(keys[k:k + size])
-            start = words[i + k][0]
-            if unit == "ward":
-                places = res.wards.get(key)
+        if unit == "?" and (keys[k] in res.name_starts or keys[k] in res.ward_starts):
+            unit = _unit_before(t, toks[0][0], res)
+        is_ward = unit is not None and unit.startswith("ward:")
+        longest = (res.ward_starts if is_ward else res.name_starts).get(keys[k], 0)
+        found = 0
+        for size in range(min(longest, n - k), 0, -1):
+            key = keys[k] if size == 1 else " ".join(keys[k:k + size])
+            start, end = toks[k][0], toks[k + size - 1][1]
+            if is_ward:
+                wtype = unit[5:]
+                places = [p for p in res.wards.get(key, ()) if p[0].lower() == wtype]
                 if places:
-                    mentions.append(_Mention("W", places, start, "ward"))
-                    found = True
-                else:
-                    continue
-            else:
-                entries = res.names.get(key)
-                if not entries:
-                    continue
-                person = prev_name_token is not None and prev_name_token in res.surnames
+                    mentions.append(_Mention("W", places, start, end, unit))
+                    found = size
+                    break
+                continue
+            entries = res.names.get(key)
+            if entries:
+                person = prev_token is not None and prev_token in res.surnames
                 for kind, ref in entries:
-                    m = _Mention(kind, ref, start, unit)
-                    if person:
-                        m.weight = -1.0  # marked: part of a person's name
-                    mentions.append(m)
-                found = True
-            if found:
-                prev_name_token = None
-                k += size
-                unit = None
+                    mentions.append(_Mention(kind, ref, start, end, unit, person))
+                found = size
                 break
-        if not found:
-            prev_name_token = keys[k]
-            unit = None
+        if found:
+            k += found
+            prev_token, unit = None, None
+        else:
+            prev_token, unit = keys[k], None
             k += 1
 
 
-def _resolve(mentions: list, t: str, title_len: int, res: _Resources):
-    """Weigh mentions; returns province scores, district scores and details."""
+def _scan_ascii(t: str, res: _Resources, mentions: list, taken=frozenset()) -> None:
+    """Unaccented province names in brand, app and site names (``Hue-S``, ``PhuthoPortal``,
+    ``kontumtv.vn``): the rest of the word must be a listed prefix/suffix or start
+    with a capital letter."""
     place = res.cfg["place"]
-    w = place["weights"]
-    chrome, short = _lines_info(t, res)
-    legal = [(m.start(), m.end()) for m in _LEGAL_RE.finditer(t)]
-    lead_end = title_len + int(w["lead_chars"])
-    # bylines: short stand-alone lines after the lead
-    prov_score: dict = defaultdict(float)
-    dist_score: dict = defaultdict(float)
-    dist_units: dict = defaultdict(int)
-    ward_votes: dict = defaultdict(float)
-    # group mentions by position: one position can carry several candidates
+    suffixes = res.ascii_suffixes
+    low = t.lower()
+    seen = set()
+    for ascii_key, pname in res.ascii_provinces:
+        pos = low.find(ascii_key)
+        while pos >= 0:
+            # the whole ASCII word around the hit
+            a = pos
+            while a > 0 and low[a - 1].isascii() and low[a - 1].isalpha():
+                a -= 1
+            b = pos + len(ascii_key)
+            while b < len(t) and low[b].isascii() and low[b].isalpha():
+                b += 1
+            ok = (a not in seen and a not in taken and (a == 0 or not t[a - 1].isalpha())
+                  and (b == len(t) or not t[b].isalpha()))
+            if ok:
+                word = t[a:b]
+                pre, rest = low[a:pos], word[pos - a + len(ascii_key):]
+                ok = pre in res.ascii_prefixes and (rest.lower() in suffixes or rest[:1].isupper())
+                if ok and rest == "" and pre == "" and len(ascii_key) <= 4 \
+                        and word[:1].isupper() and word[1:].islower() and t[b:b + 1] not in ("-", "."):
+                    ok = False  # a bare ``Hue`` needs a brand shape (``Hue-S``)
+            if ok:
+                seen.add(a)
+                mentions.append(_Mention("P", pname, a, b, None,
+                                         weight=float(place["weights"]["province_bare"])
+                                         / float(place["weights"]["province_bare"])))
+            pos = low.find(ascii_key, pos + 1)
+
+
+def _scan_source_code(lead: str, res: _Resources, mentions: list) -> None:
+    """A provincial newspaper's signature at the start of a lead paragraph."""
+    if res.source_code_re is None:
+        return
+    codes = res.cfg["place"]["source_codes"]
+    for m in res.source_code_re.finditer(lead):
+        pname = codes[m.group(1)]
+        if pname in res.provinces:
+            mentions.append(_Mention("P", pname, m.start(1), m.end(1), "province",
+                                     weight=float(res.cfg["place"]["weights"]["source_code"])
+                                     / float(res.cfg["place"]["weights"]["unit"])))
+
+
+def _line_kind(line: str, res: _Resources) -> str:
+    """``"chrome"`` (address, copyright, contact line), ``"short"`` (a stand-alone
+    name: a byline, a photo credit) or ``""``."""
+    s = line.strip()
+    if res.chrome_re.match(s):
+        return "chrome"
+    words = s.split()
+    if len(words) <= 4 and all(w[0].isupper() for w in words if w[0].isalpha()) \
+            and not re.search(r"[\d:,;]", s):
+        return "short"
+    return ""
+
+
+def _in_parens(t: str, start: int, end: int) -> bool:
+    """True when ``t[start:end]`` sits inside a short parenthesis."""
+    open_ = t.rfind("(", max(0, start - 40), start)
+    if open_ < 0 or ")" in t[open_:start] or "\n" in t[open_:start]:
+        return False
+    close = t.find(")", end, end + 40)
+    return close >= 0 and "\n" not in t[end:close]
+
+
+def _primary(group: list, res: _Resources) -> str:
+    """What a mention stands for: "P" (province), "D" (district) or "W" (ward)."""
+    unit = group[0].unit
+    kinds = {m.kind for m in group}
+    if "W" in kinds:
+        return "W"
+    if unit == "province":
+        return "P" if "P" in kinds else "-"
+    if unit == "central":
+        if any(m.kind == "P" and res.provinces[m.ref]["central"] for m in group):
+            return "P"
+        return "D" if "D" in kinds else "P"
+    if unit == "district":
+        return "D" if "D" in kinds else "-"
+    if unit and unit.startswith("ward:"):
+        return "-"
+    return "P" if "P" in kinds else "D"
+
+
+@dataclass
+class _Evidence:
+    province: dict = field(default_factory=lambda: defaultdict(float))   # name -> score
+    district: dict = field(default_factory=lambda: defaultdict(float))   # index -> score
+    district_units: dict = field(default_factory=lambda: defaultdict(int))
+    district_unit_score: dict = field(default_factory=lambda: defaultdict(float))
+    ward: dict = field(default_factory=lambda: defaultdict(float))       # (prov, dist) -> score
+
+
+def _weigh(mentions: list, t: str, title_end: int, lead_end: int, res: _Resources,
+           skip=None) -> _Evidence:
+    """Turn mentions into evidence scores (see :func:`find_place`).
+
+    ``skip`` is a span whose mentions are ignored (the place-date line,
+    weighed apart)."""
+    w = res.cfg["place"]["weights"]
+    line_kinds: dict = {}
     by_pos: dict = defaultdict(list)
     for m in mentions:
         by_pos[m.start].append(m)
-    for pos, group in by_pos.items():
-        if _in(chrome, pos):
+    groups = [by_pos[p] for p in sorted(by_pos)]
+    kinds = [_primary(g, res) for g in groups]
+    in_list = [False] * len(groups)
+    for a in range(len(groups) - 1):
+        b = a + 1
+        if kinds[a] == kinds[b] and kinds[a] in "PD" and \
+                _LIST_GAP_RE.fullmatch(t, groups[a][0].end, groups[b][0].start):
+            in_list[a] = in_list[b] = True
+
+    ev = _Evidence()
+    for g, group in enumerate(groups):
+        kind = kinds[g]
+        if kind == "-":
             continue
-        person = any(m.weight < 0 for m in group)
+        first = group[0]
+        pos = first.start
+        if skip and skip[0] <= pos < skip[1]:
+            continue
         line_start = t.rfind("\n", 0, pos) + 1
-        if res.person_re.search(t[max(line_start, pos - 16):pos]):
-            person = True
-        if pos >= lead_end and _in(short, pos):
-            person = True  # a byline or a caption credit
-        factor = 1.0
-        if person:
+        if line_start not in line_kinds:
+            line_end = t.find("\n", pos)
+            line_kinds[line_start] = _line_kind(t[line_start:line_end if line_end >= 0 else len(t)], res)
+        line_kind = line_kinds[line_start]
+        if line_kind == "chrome":
+            continue
+        factor = first.weight
+        if any(m.person for m in group) or res.person_re.search(t[max(line_start, pos - 16):pos]) \
+                or (pos >= lead_end and line_kind == "short"):
             factor *= float(w["person_factor"])
-        if pos < lead_end:
+        if pos < title_end:
+            factor *= float(w["title_factor"])
+        elif pos < lead_end:
             factor *= float(w["lead_factor"])
-        if _in(legal, pos):
+        if _LEGAL_RE.search(t, max(line_start, pos - 220), pos):
             factor *= float(w["legal_factor"])
-        if factor == 0:
+        if in_list[g]:
+            factor *= float(w["list_factor"])
+        if _in_parens(t, pos, first.end):
+            factor *= float(w["paren_factor"])
+        if factor <= 0:
             continue
-        provs = [m for m in group if m.kind == "P"]
-        dists = [m for m in group if m.kind == "D"]
-        wards = [m for m in group if m.kind == "W"]
-        unit = group[0].unit
-        if wards:
-            for m in wards:
+        unit = first.unit
+        base = float(w["unit"]) if unit else None
+        if kind == "W":
+            for m in group:
+                if m.kind != "W":
+                    continue
                 share = 1.0 / len(m.ref)
-                for wtype, dname, pname in m.ref:
-                    ward_votes[(pname, dname)] += float(w["ward"]) * factor * share
-            continue
-        if unit == "province" and provs:
-            prov_score[provs[0].ref] += float(w["unit"]) * factor
-            continue
-        if unit == "central":
-            central = [m for m in provs if res.provinces[m.ref]["central"]]
-            if central:
-                prov_score[central[0].ref] += float(w["unit"]) * factor
-                continue
-            cities = [m for m in dists if "Thành phố" in res.districts[m.ref].types] or dists
-            if cities:
-                for m in cities:
-                    dist_score[m.ref] += float(w["unit"]) * factor / len(cities)
-                    dist_units[m.ref] += 1
-                continue
-            if provs:
-                prov_score[provs[0].ref] += float(w["unit"]) * factor
-            continue
-        if unit == "district":
+                for _wtype, dname, pname in m.ref:
+                    ev.ward[(pname, dname)] += float(w["ward"]) * factor * share
+        elif kind == "P":
+            provs = [m for m in group if m.kind == "P"]
+            if unit == "central":
+                provs = [m for m in provs if res.provinces[m.ref]["central"]] or provs
+            ev.province[provs[0].ref] += (base or float(w["province_bare"])) * factor
+        else:
+            dists = [m for m in group if m.kind == "D"]
+            if unit == "central":
+                dists = [m for m in dists if "Thành phố" in res.districts[m.ref].types] or dists
             for m in dists:
-                dist_score[m.ref] += float(w["unit"]) * factor / len(dists)
-                dist_units[m.ref] += 1
-            continue
-        if unit == "ward":
-            continue
-        if provs:
-            prov_score[provs[0].ref] += float(w["province_bare"]) * factor
-        elif dists:
-            for m in dists:
-                dist_score[m.ref] += float(w["district_bare"]) * factor / len(dists)
-    return prov_score, dist_score, dist_units, ward_votes
+                score = (base or float(w["district_bare"])) * factor / len(dists)
+                ev.district[m.ref] += score
+                if unit:
+                    ev.district_units[m.ref] += 1
+                    ev.district_unit_score[m.ref] += score
+    return ev
 
 
-def _place_line_province(t: str, res: _Resources) -> Optional[str]:
-    """Province of an official document's ``<Place>, ngày ...`` header line,
-    unless the document comes from a national body."""
+def _place_line(t: str, res: _Resources):
+    """An official document's ``<Place>, ngày ...`` header line.
+
+    Returns ``(province or None, (start, end))``, or ``(None, None)`` when
+    there is no such line. The province is None for documents of national
+    bodies (a ministry's ``Hà Nội, ngày ...``) and for unknown places; the
+    place of the line is evidence for the province only, never for a
+    district (some provinces date documents with their capital city).
+    """
     pub = res.cfg["published"]
     head = t[:_header_end(t, int(pub["header_lines"]) + 10, int(pub["header_chars"]) * 2)]
     pm = _PLACE_DATE_RE.search(head)
     if not pm:
-        return None
+        return None, None
+    span = (pm.start("place"), pm.end())
     if res.national_re.search(head[:pm.start()]):
-        return None
+        return None, span
     key = name_key(pm.group("place"))
     for kind, ref in res.names.get(key, []):
         if kind == "P":
-            return ref
+            return ref, span
     dists = [res.districts[ref].province for kind, ref in res.names.get(key, []) if kind == "D"]
-    return dists[0] if len(set(dists)) == 1 else None
+    return (dists[0] if len(set(dists)) == 1 else None), span
+
+
+def _decide(ev: _Evidence, line_prov: Optional[str], res: _Resources):
+    """Pick the province and the district from the evidence (or None)."""
+    place = res.cfg["place"]
+    w = place["weights"]
+    total = dict(ev.province)
+    if line_prov:
+        total[line_prov] = total.get(line_prov, 0.0) + float(w["place_line"])
+    # districts vote for their province; an ambiguous name only for a province
+    # that has evidence of its own, a bare name (maybe a person's) only then too
+    share = float(w["district_to_province"])
+    by_name: dict = defaultdict(list)
+    for idx in ev.district:
+        by_name[res.districts[idx].name].append(idx)
+    for idxs in by_name.values():
+        provs = {res.districts[i].province for i in idxs}
+        known = [p for p in provs if ev.province.get(p, 0) > 0]
+        if known:
+            for p in known:
+                total[p] = total.get(p, 0.0) + share * sum(
+                    ev.district[i] for i in idxs if res.districts[i].province == p)
+        elif len(provs) == 1:
+            p = provs.pop()
+            total[p] = total.get(p, 0.0) + share * sum(ev.district_unit_score[i] for i in idxs)
+    for (p, _d), v in ev.ward.items():
+        total[p] = total.get(p, 0.0) + share * v
+
+    province = None
+    if total:
+        ranked = sorted(total.items(), key=lambda kv: -kv[1])
+        top, top_score = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        if top_score >= float(place["province_min"]) and top_score >= float(place["province_ratio"]) * second:
+            province = top
+
+    district = None
+    if province:
+        cand: dict = defaultdict(float)
+        units: dict = defaultdict(int)
+        for idx, v in ev.district.items():
+            d = res.districts[idx]
+            if d.province == province:
+                cand[d.name] += v
+                units[d.name] += ev.district_units.get(idx, 0)
+        for (p, dname), v in ev.ward.items():
+            if p == province:
+                cand[dname] += v
+                units[dname] += 1
+        if cand:
+            ranked = sorted(cand.items(), key=lambda kv: -kv[1])
+            name, score = ranked[0]
+            second = ranked[1][1] if len(ranked) > 1 else 0.0
+            all_d = sum(cand.values())
+            need_share = float(place["district_many_share"] if len(cand) >= int(place["district_many"])
+                               else place["district_share"])
+            if (units[name] > 0 and score >= float(place["district_min"])
+                    and score >= float(place["district_ratio"]) * second
+                    and score >= need_share * all_d
+                    and score >= float(place["district_vs_province"]) * ev.province.get(province, 0.0)):
+                district = name
+    return province, district, total
+
+
+def _explain(text: str, title: Optional[str] = None) -> dict:
+    """Evidence behind :func:`find_place` (for debugging and the bench)."""
+    res = _load_resources()
+    t, title_end, lead_end = _prepare(text, title, res)
+    mentions = _scan(t, res, lead_end)
+    line_prov, line_span = _place_line(t, res)
+    ev = _weigh(mentions, t, title_end, lead_end, res, line_span)
+    province, district, total = _decide(ev, line_prov, res)
+    return {
+        "province_total": dict(sorted(total.items(), key=lambda kv: -kv[1])),
+        "province_own": dict(ev.province),
+        "district": {f"{res.districts[i].name}/{res.districts[i].province}": v for i, v in ev.district.items()},
+        "ward": {f"{d}/{p}": v for (p, d), v in ev.ward.items()},
+        "place_line": line_prov, "result": (province, district),
+    }
+
+
+def _prepare(text: str, title: Optional[str], res: _Resources):
+    """Normalised text (title first), end of the title line, end of the lead."""
+    t = normalize_text(text or "")
+    w = res.cfg["place"]["weights"]
+    if title:
+        t = normalize_text(title) + "\n\n" + t
+        title_end = len(title)
+    else:
+        # the first non-empty line is a title when it is short
+        stripped = len(t) - len(t.lstrip())
+        nl = t.find("\n", stripped)
+        nl = len(t) if nl < 0 else nl
+        title_end = nl if nl - stripped <= 200 else 0
+    lead_end = max(title_end, 0) + int(w["lead_chars"])
+    return t, title_end, lead_end
 
 
 def find_place(text: str, title: Optional[str] = None) -> dict:
@@ -619,14 +853,16 @@ def find_place(text: str, title: Optional[str] = None) -> dict:
 
     Every capitalised name of the gazetteer is a mention; its weight depends
     on the unit word before it (``tỉnh``, ``huyện``, ``thị xã``, ``thành
-    phố``/``TP.``, ``quận``, ``xã``...), on where it is (title and lead weigh
-    more; page chrome, bylines, person names and legal-reference issuers
-    weigh little or nothing). District mentions also count for their
-    province, ambiguous district names only once the province is known.
-    A province needs enough evidence and a clear lead over the runner-up
-    (else the report is national); a district needs a unit-word mention,
-    enough evidence, and a clear lead over the other districts of the
-    province (else the report is province-wide).
+    phố``/``TP.``, ``quận``, ``xã``...) and on where it is: the title and
+    the lead weigh more; page chrome, bylines and person names count for
+    nothing; items of a list of places, locators in parentheses and issuers
+    of legal references count for little. District mentions also count for
+    their province (an ambiguous district name only for a province that has
+    evidence of its own), commune mentions for their district. A province
+    needs enough evidence and a clear lead over the runner-up (else the
+    report is national); a district needs a unit-word mention, enough
+    evidence and a clear lead over the other districts of the province
+    (else the report is province-wide).
 
     Parameters
     ----------
@@ -641,65 +877,11 @@ def find_place(text: str, title: Optional[str] = None) -> dict:
         ``{"province": str|None, "district": str|None, "province_2025": str|None}``
     """
     res = _load_resources()
-    place = res.cfg["place"]
-    w = place["weights"]
-    t = normalize_text(text or "")
-    title_len = 0
-    if title:
-        t = normalize_text(title) + "\n\n" + t
-        title_len = len(title) + 2
-    mentions = _scan(t, res)
-    prov_score, dist_score, dist_units, ward_votes = _resolve(mentions, t, title_len, res)
-
-    line_prov = _place_line_province(t, res)
-    if line_prov:
-        prov_score[line_prov] += float(w["place_line"])
-
-    # districts vote for their province; ambiguous names split their vote
-    total = dict(prov_score)
-    by_name: dict = defaultdict(list)
-    for idx in dist_score:
-        by_name[res.districts[idx].name].append(idx)
-    share = float(w["district_to_province"])
-    for name, idxs in by_name.items():
-        provs = {res.districts[i].province for i in idxs}
-        known = [p for p in provs if prov_score.get(p, 0) > 0]
-        targets = known or (list(provs) if len(provs) == 1 else [])
-        for p in targets:
-            total[p] = total.get(p, 0.0) + share * sum(dist_score[i] for i in idxs
-                                                       if res.districts[i].province == p) / 1.0
-    for (p, dname), v in ward_votes.items():
-        total[p] = total.get(p, 0.0) + share * v * 0.5
-
-    province = None
-    if total:
-        ranked = sorted(total.items(), key=lambda kv: -kv[1])
-        top, top_score = ranked[0]
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
-        if top_score >= float(place["province_min"]) and top_score >= float(place["province_ratio"]) * second:
-            province = top
-
-    district = None
-    if province:
-        cand: dict = defaultdict(float)
-        units: dict = defaultdict(int)
-        for idx, v in dist_score.items():
-            d = res.districts[idx]
-            if d.province == province:
-                cand[d.name] += v
-                units[d.name] += dist_units.get(idx, 0)
-        for (p, dname), v in ward_votes.items():
-            if p == province:
-                cand[dname] += v
-        if cand:
-            ranked = sorted(cand.items(), key=lambda kv: -kv[1])
-            name, score = ranked[0]
-            second = ranked[1][1] if len(ranked) > 1 else 0.0
-            all_d = sum(cand.values())
-            if (score >= float(place["district_min"]) and score >= float(place["district_ratio"]) * second
-                    and score >= float(place["district_share"]) * all_d):
-                district = name
-
+    t, title_end, lead_end = _prepare(text, title, res)
+    mentions = _scan(t, res, lead_end)
+    line_prov, line_span = _place_line(t, res)
+    ev = _weigh(mentions, t, title_end, lead_end, res, line_span)
+    province, district, _ = _decide(ev, line_prov, res)
     return {
         "province": province,
         "district": district,

@@ -74,7 +74,7 @@ DOCS = [
         # no publication date on the page; "Ngày 18/5/2023" is an event date
         "meta": {"province": "Bình Thuận", "district": "Tuy Phong"},
         "facts": [
-            law("Quyết định số 7386/QĐ-UBND", "Quyết định", "7386/QĐ-UBND",
+            law("Quyết định số 2185/QĐ-UBND", "Quyết định", "2185/QĐ-UBND",
                 issued="2022-02-16", issuer="UBND tỉnh"),
             cnt("05", 5, "kế hoạch chuyên đề", "governance", within="05 kế hoạch chuyên đề"),
             rat("12/12", 12, 12, "phòng, ban", "document_management"),
@@ -82,8 +82,8 @@ DOCS = [
             pct("96,5%", 96.5, "exact", "digital_signature"),
             cnt("319", 319, "TTHC", "one_stop_shop"),
             cnt("142", 142, "thủ tục", "online_services"),
-            cnt("32", 32, "tập thể", "digital_signature", within="32 tập thể"),
-            cnt("87", 87, "cá nhân", "digital_signature", within="87 cá nhân"),
+            cnt("41", 41, "tập thể", "digital_signature", within="41 tập thể"),
+            cnt("96", 96, "cá nhân", "digital_signature", within="96 cá nhân"),
             cnt("10", 10, "tổ công nghệ số cộng đồng", "digital_society",
                 within="10 tổ công nghệ số"),
             cnt("186", 186, "thành viên", "digital_society"),
@@ -161,7 +161,7 @@ DOCS = [
             law("Kế hoạch số 123/KH-UBND", "Kế hoạch", "123/KH-UBND",
                 issued="2022-02-16", issuer="UBND tỉnh"),
             cnt("1.245", 1245, "dịch vụ công trực tuyến", "online_services"),
-            cnt("731", 731, "DVC trực tuyến toàn trình", "online_services"),
+            cnt("648", 648, "dịch vụ toàn trình", "online_services"),
             pct("33,2%", 33.2, "exact", "online_services"),
             # the line starts with list numbering "2. "; by the sentence rule the
             # sentence starts after it
