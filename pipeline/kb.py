@@ -194,3 +194,7 @@ def load(kb_dir, with_text: bool = False):
 def read_manifest(kb_dir) -> Optional[dict]:
     p = Path(kb_dir) / MANIFEST
     return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+
+
+# analysis helpers on top of load() (pipeline.analysis imports load lazily: no import cycle)
+from .analysis import compare, indicators, pivot_by_place, shortcomings  # noqa: E402,F401

@@ -114,7 +114,7 @@ class _Resources:
     chrome_re: Optional[re.Pattern] = None
     national_re: Optional[re.Pattern] = None
     label_re: Optional[re.Pattern] = None
-    weekday_keys: frozenset = frozenset()
+    weekday_re: Optional[re.Pattern] = None
     doc_title_re: Optional[re.Pattern] = None
 
 
@@ -199,6 +199,9 @@ def _load_resources() -> _Resources:
     res.national_re = re.compile("|".join(place["national_issuers"]))
 
     pub = cfg["published"]
+    days = "|".join(r"\s+".join(re.escape(x) for x in w.split())
+                    for w in sorted(pub["weekdays"], key=len, reverse=True))
+    res.weekday_re = re.compile(rf"(?i)(?:{days})(?:\s*[,\-–]?\s*ngày)?")
     need_colon = set(pub.get("labels_need_colon") or [])
     alts = []
     for label in sorted(pub["labels"], key=len, reverse=True):
@@ -206,9 +209,9 @@ def _load_resources() -> _Resources:
             body = r"\s+".join(re.escape(w) for w in form.split())
             alts.append(body + (r"\s*:" if label in need_colon else r"(?:\s*:)?"))
     res.label_re = re.compile(
-        r"(?<!\w)(?:%s)\s*(?:[\-–|]\s*)?(?:lúc\s*)?(?:(?:%s)\s*[,\-–|]?\s*)?(?:ngày\s+)?(?=\d)"
-        % ("|".join(alts), _TIME))
-    res.weekday_keys = frozenset(name_key(w) for w in pub["weekdays"])
+        r"(?<!\w)(?:%s)\s*(?:[\-–|]\s*)?(?:lúc\s*)?(?:(?:%s)\s*[,\-–|]?\s*)?(?:(?i:%s)\s*[,\-–]?\s*)?"
+        r"(?:ngày\s+)?"
+        % ("|".join(alts), _TIME, days))
     doc_types = "|".join(re.escape(t) for t in sorted(pub["doc_types"], key=len, reverse=True))
     res.doc_title_re = re.compile(
         r"(?i)^\s*(?:%s)\s+(?:số\s+)?[\w./\-]*\d[\w./\-]*\s+ngày\s+" % doc_types)
@@ -239,7 +242,7 @@ _DATE_RE = re.compile(_DATE)
 _LEAD_DATE_RE = re.compile(r"\A\s*date\s+(?P<y>" + _YEAR + r")-(?P<m>\d{2})(?:-(?P<d>\d{2}))?\b")
 #: A stand-alone timestamp line: [words] [time] DATE [time] [counters].
 _STAMP_RE = re.compile(
-    rf"(?P<pre>[^\d\n]{{0,40}}?)[\s,\-–|:]*(?:(?P<t1>{_TIME})\s*[,\-–|]?\s*)?(?:(?i:ngày)\s+)?"
+    rf"(?P<pre>[^\n]{{0,40}}?)[\s,\-–|:]*(?:(?P<t1>{_TIME})\s*[,\-–|]?\s*)?(?:(?i:ngày)\s+)?"
     rf"(?P<date>{_DATE})(?:\s*[,\-–|]?\s*(?:lúc\s*)?(?P<t2>{_TIME}))?(?:\s*\|?\s*\d+)*\s*")
 #: ``<Place>, ngày 10 tháng 4 năm 2024`` (the place may be wrapped onto two lines).
 _PLACE_DATE_RE = re.compile(
@@ -310,19 +313,19 @@ def _header_end(text: str, max_lines: int, max_chars: int) -> int:
 def _stamp_prefix_ok(pre: str, res: _Resources) -> Optional[str]:
     """Classify the words before a date on a timestamp line.
 
-    Returns ``"weekday"``, ``"byline"`` (capitalised words, a label like
-    ``Ngày``) or None when the words make a sentence.
+    Returns ``"weekday"`` (``Thứ tư -``, ``Chủ nhật,``), ``"byline"``
+    (nothing, or up to four capitalised words: ``PV``, ``Lệ Thu``, ``Ngày``)
+    or None when the words make a sentence.
     """
-    words = re.findall(r"[^\W\d_][\w'.]*", pre)
-    if not words:
+    pre = pre.strip(" \t,-–|:")
+    if not pre:
         return "byline"
-    key = name_key(" ".join(words))
-    if key in res.weekday_keys or (len(words) >= 2 and name_key(" ".join(words[:2])) in res.weekday_keys
-                                   and len(words) <= 2):
+    if res.weekday_re.fullmatch(pre):
         return "weekday"
-    if len(words) > 4:
+    if re.search(r"\d", pre):
         return None
-    if all(w[0].isupper() for w in words):
+    words = re.findall(r"[^\W\d_][\w'.]*", pre)
+    if 0 < len(words) <= 4 and all(w[0].isupper() for w in words):
         return "byline"
     return None
 
@@ -440,6 +443,10 @@ _LEGAL_RE = re.compile(
 _LIST_GAP_RE = re.compile(
     r"\s*(?:\([^()\n]{0,30}\))?\s*(?:[,;]|,?\s*và|,?\s*hoặc)\s*"
     r"(?:(?i:tỉnh|huyện|thành\s+phố|tp\.?|thị\s+xã|quận)\s*)?")
+#: ``tỉnh`` alone, meaning "the province" of the report (``toàn tỉnh``, ``UBND
+#: tỉnh``), not followed by a name and not plural (``các tỉnh``, ``63 tỉnh``).
+_ANAPHORA_RE = regex.compile(
+    r"(?<![\p{L}\d])(?<!(?:các|những|nhiều|mỗi|\d)\s+)(?i:tỉnh)(?!\s*\p{Lu})(?!,?\s+thành)(?![\p{L}])")
 _UNIT_TOKENS = {
     "tỉnh": "province", "huyện": "district", "quận": "district", "xã": "ward:xã",
     "phường": "ward:phường", "tp": "central", "tx": "district", "tt": "ward:thị trấn",
@@ -645,7 +652,7 @@ class _Evidence:
     district: dict = field(default_factory=lambda: defaultdict(float))   # index -> score
     district_units: dict = field(default_factory=lambda: defaultdict(int))
     district_unit_score: dict = field(default_factory=lambda: defaultdict(float))
-    ward: dict = field(default_factory=lambda: defaultdict(float))       # (prov, dist) -> score
+    ward: list = field(default_factory=list)   # [([(type, district, province)], score)]
 
 
 def _weigh(mentions: list, t: str, title_end: int, lead_end: int, res: _Resources,
@@ -704,11 +711,8 @@ def _weigh(mentions: list, t: str, title_end: int, lead_end: int, res: _Resource
         base = float(w["unit"]) if unit else None
         if kind == "W":
             for m in group:
-                if m.kind != "W":
-                    continue
-                share = 1.0 / len(m.ref)
-                for _wtype, dname, pname in m.ref:
-                    ev.ward[(pname, dname)] += float(w["ward"]) * factor * share
+                if m.kind == "W":
+                    ev.ward.append((m.ref, float(w["ward"]) * factor))
         elif kind == "P":
             provs = [m for m in group if m.kind == "P"]
             if unit == "central":
@@ -719,7 +723,9 @@ def _weigh(mentions: list, t: str, title_end: int, lead_end: int, res: _Resource
             if unit == "central":
                 dists = [m for m in dists if "Thành phố" in res.districts[m.ref].types] or dists
             for m in dists:
-                score = (base or float(w["district_bare"])) * factor / len(dists)
+                # an ambiguous name (``Châu Thành``) counts fully for each candidate:
+                # only the districts of the chosen province are compared later
+                score = (base or float(w["district_bare"])) * factor
                 ev.district[m.ref] += score
                 if unit:
                     ev.district_units[m.ref] += 1
@@ -752,8 +758,12 @@ def _place_line(t: str, res: _Resources):
     return (dists[0] if len(set(dists)) == 1 else None), span
 
 
-def _decide(ev: _Evidence, line_prov: Optional[str], res: _Resources):
-    """Pick the province and the district from the evidence (or None)."""
+def _decide(ev: _Evidence, line_prov: Optional[str], res: _Resources, anaphora: int = 0):
+    """Pick the province and the district from the evidence (or None).
+
+    ``anaphora`` counts the bare ``tỉnh`` of the text (``toàn tỉnh``, ``UBND
+    tỉnh``): a text that speaks of "the province" needs less evidence to say
+    which one it is."""
     place = res.cfg["place"]
     w = place["weights"]
     total = dict(ev.province)
@@ -775,15 +785,22 @@ def _decide(ev: _Evidence, line_prov: Optional[str], res: _Resources):
         elif len(provs) == 1:
             p = provs.pop()
             total[p] = total.get(p, 0.0) + share * sum(ev.district_unit_score[i] for i in idxs)
-    for (p, _d), v in ev.ward.items():
-        total[p] = total.get(p, 0.0) + share * v
+    # a commune votes for its province when its name is unique, else only for
+    # a province with evidence of its own
+    for places, v in ev.ward:
+        provs = {p for _t, _d, p in places}
+        targets = provs if len(provs) == 1 else {p for p in provs if ev.province.get(p, 0) > 0}
+        for p in targets:
+            total[p] = total.get(p, 0.0) + share * v
 
     province = None
     if total:
         ranked = sorted(total.items(), key=lambda kv: -kv[1])
         top, top_score = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
-        if top_score >= float(place["province_min"]) and top_score >= float(place["province_ratio"]) * second:
+        least = float(place["province_min"] if anaphora >= int(place["anaphora_min"])
+                      else place["province_min_no_anaphora"])
+        if top_score >= least and top_score >= float(place["province_ratio"]) * second:
             province = top
 
     district = None
@@ -795,8 +812,8 @@ def _decide(ev: _Evidence, line_prov: Optional[str], res: _Resources):
             if d.province == province:
                 cand[d.name] += v
                 units[d.name] += ev.district_units.get(idx, 0)
-        for (p, dname), v in ev.ward.items():
-            if p == province:
+        for places, v in ev.ward:
+            for dname in {d for _t, d, p in places if p == province}:
                 cand[dname] += v
                 units[dname] += 1
         if cand:
@@ -821,13 +838,14 @@ def _explain(text: str, title: Optional[str] = None) -> dict:
     mentions = _scan(t, res, lead_end)
     line_prov, line_span = _place_line(t, res)
     ev = _weigh(mentions, t, title_end, lead_end, res, line_span)
-    province, district, total = _decide(ev, line_prov, res)
+    anaphora = len(_ANAPHORA_RE.findall(t))
+    province, district, total = _decide(ev, line_prov, res, anaphora)
     return {
         "province_total": dict(sorted(total.items(), key=lambda kv: -kv[1])),
         "province_own": dict(ev.province),
         "district": {f"{res.districts[i].name}/{res.districts[i].province}": v for i, v in ev.district.items()},
-        "ward": {f"{d}/{p}": v for (p, d), v in ev.ward.items()},
-        "place_line": line_prov, "result": (province, district),
+        "ward": [([f"{d}/{p}" for _t, d, p in places], v) for places, v in ev.ward],
+        "place_line": line_prov, "anaphora": anaphora, "result": (province, district),
     }
 
 
@@ -881,7 +899,7 @@ def find_place(text: str, title: Optional[str] = None) -> dict:
     mentions = _scan(t, res, lead_end)
     line_prov, line_span = _place_line(t, res)
     ev = _weigh(mentions, t, title_end, lead_end, res, line_span)
-    province, district, _ = _decide(ev, line_prov, res)
+    province, district, _ = _decide(ev, line_prov, res, len(_ANAPHORA_RE.findall(t)))
     return {
         "province": province,
         "district": district,
