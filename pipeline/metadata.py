@@ -234,7 +234,7 @@ _TIME = r"\d{1,2}\s?[:hg]\s?\d{2}(?:\s?:\s?\d{2})?(?:\s?(?:AM|PM|am|pm|SA|CH))?(
 _DATE = (
     rf"(?:(?P<d1>\d{{1,2}})\s?[/.\-]\s?(?P<m1>\d{{1,2}})\s?[/.\-]\s?(?P<y1>{_YEAR})(?![\d/])"
     rf"|(?P<y2>{_YEAR})-(?P<m2>\d{{1,2}})-(?P<d2>\d{{1,2}})(?!\d)"
-    rf"|(?i:ngày)\s+(?P<d3>\d{{1,2}})\s+(?i:tháng)\s+(?P<m3>\d{{1,2}})\s*,?\s+(?i:năm)\s+(?P<y3>{_YEAR})"
+    rf"|(?:(?i:ngày)\s+)?(?P<d3>\d{{1,2}})\s+(?i:tháng)\s+(?P<m3>\d{{1,2}})\s*,?\s+(?:(?i:năm)\s+)?(?P<y3>{_YEAR})"
     rf"|(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mn4>{_EN_MONTH})\.?,?\s+(?P<y4>{_YEAR})"
     rf"|(?P<mn5>{_EN_MONTH})\.?\s+(?P<d5>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y5>{_YEAR}))"
 )
@@ -249,6 +249,8 @@ _PLACE_DATE_RE = re.compile(
     r"(?m)(?:^|\|)[ \t|]*(?P<place>[^\W\d_][\w'\- \t]{0,40}(?:\n[ \t]*[^\W\d_][\w'\- \t]{0,30})?),[ \t]*"
     rf"(?P<date>(?i:ngày)\s+\d{{1,2}}\s+(?i:tháng)\s+\d{{1,2}}\s*,?\s+(?i:năm)\s+{_YEAR})")
 _LINE_RE = re.compile(r"[^\n]*")
+_BYLINE_LABEL_RE = re.compile(r"(?i)^(?:tác\s+giả|bài(?:\s+và|\s*,)?\s*ảnh|bài|người\s+viết|phóng\s+viên|"
+                              r"pv|nguồn|theo)\s*:?\s*")
 
 
 def _iso(m: re.Match) -> Optional[str]:
@@ -317,7 +319,7 @@ def _stamp_prefix_ok(pre: str, res: _Resources) -> Optional[str]:
     (nothing, or up to four capitalised words: ``PV``, ``Lệ Thu``, ``Ngày``)
     or None when the words make a sentence.
     """
-    pre = pre.strip(" \t,-–|:")
+    pre = _BYLINE_LABEL_RE.sub("", pre.strip(" \t,-–|:")).strip(" \t,-–|:")
     if not pre:
         return "byline"
     if res.weekday_re.fullmatch(pre):
@@ -375,19 +377,6 @@ def find_published(text: str) -> Optional[str]:
         dm = _DATE_RE.match(head, lm.end())
         if dm:
             offer(1, lm.start(), _iso(dm))
-    # 1b. labelled dates on short chrome lines anywhere (``Ngày đăng: ...`` at the foot)
-    if best is None and len(text) > head_len:
-        tail = normalize_text(text[head_len:])
-        for line in _LINE_RE.finditer(tail):
-            s = line.group(0).strip(" \t|()[]")
-            if not s or len(s) > 60:
-                continue
-            lm = res.label_re.match(s)
-            if lm:
-                dm = _DATE_RE.match(s, lm.end())
-                if dm:
-                    offer(1, head_len + line.start(), _iso(dm))
-                    break
     if best is not None:
         return best[2]
 
@@ -414,6 +403,19 @@ def find_published(text: str) -> Optional[str]:
             continue
         dm = _DATE_RE.match(pm.group("date"))
         offer(3, pm.start(), _iso(dm) if dm else None)
+
+    # 3b. a label on a short page-chrome line further down (``Ngày đăng: ...`` at the foot)
+    if (best is None or best[0] > 3) and len(text) > head_len:
+        tail = normalize_text(text[head_len:])
+        for line in _LINE_RE.finditer(tail):
+            s = line.group(0).strip(" \t|()[]")
+            if not s or len(s) > 60:
+                continue
+            lm = res.label_re.match(s)
+            dm = _DATE_RE.match(s, lm.end()) if lm else None
+            if dm and _iso(dm):
+                offer(3, head_len + line.start(), _iso(dm))
+                break
 
     # 5. the first line is a legal document's title: ``Nghị quyết số 22/NQ-TU ngày 08/6/2022 ...``
     if best is None:
@@ -627,6 +629,19 @@ def _in_parens(t: str, start: int, end: int) -> bool:
     return close >= 0 and "\n" not in t[end:close]
 
 
+_SENT_END_RE = re.compile(r"[.!?…](?=\s)|\n|\((?=\s*Ảnh)")
+_CREDIT_RE = re.compile(r"\s*\(?\s*(?:Ảnh|ẢNH|Nguồn\s+ảnh)\b")
+
+
+def _is_caption(t: str, pos: int) -> bool:
+    """True when the sentence holding ``pos`` is a photo caption: it is
+    followed by a credit (``... Ảnh: TTXVN``, ``... (Ảnh: PV)``)."""
+    m = _SENT_END_RE.search(t, pos, pos + 300)
+    if not m:
+        return False
+    return bool(_CREDIT_RE.match(t, m.end() if m.group(0) != "(" else m.start()))
+
+
 def _primary(group: list, res: _Resources) -> str:
     """What a mention stands for: "P" (province), "D" (district) or "W" (ward)."""
     unit = group[0].unit
@@ -705,6 +720,8 @@ def _weigh(mentions: list, t: str, title_end: int, lead_end: int, res: _Resource
             factor *= float(w["list_factor"])
         if _in_parens(t, pos, first.end):
             factor *= float(w["paren_factor"])
+        if _is_caption(t, first.end):
+            factor *= float(w["caption_factor"])
         if factor <= 0:
             continue
         unit = first.unit

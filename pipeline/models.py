@@ -1,0 +1,342 @@
+"""Trained classifiers as pipeline components: shortcoming sentences and topics.
+
+Two scikit-learn pipelines live in ``models/`` (written by ``python -m
+pipeline train``, see :mod:`pipeline.train`):
+
+- ``shortcoming.skops``: is a sentence a shortcoming? (binary, calibrated
+  probability; the decision threshold is in the model card
+  ``shortcoming.json``);
+- ``topic.skops``: the topic (13 labels) of a shortcoming sentence or of a
+  numeric fact, from the clause around the number, its sentence and the
+  neighbouring sentences.
+
+The components ``shortcomings`` and ``topics`` of :mod:`pipeline.language`
+call :meth:`ShortcomingComponent.create` / :meth:`TopicComponent.create`,
+which return ``None`` when no model file exists, so the pipeline falls back
+to the cue lexicon of :mod:`pipeline.classify`.
+
+Models are loaded with skops, never pickle: a file that holds any type not
+in :data:`TRUSTED_TYPES` is refused. A model trained with another
+scikit-learn version, or whose card does not match the file, loads with a
+:class:`ModelWarning`. Each model is loaded once per process; a document's
+sentences (or facts) are vectorised in one call, and a linear final
+estimator is applied with plain numpy (the same numbers as
+``predict_proba``, without its per-call validation).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from .document import Document, Fact
+from .errors import ModelError
+from .features import fact_records, sentence_records
+
+#: Where the committed models are (``models/`` at the project root).
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+SHORTCOMING = "shortcoming"
+TOPIC = "topic"
+
+#: Types a model file may contain beyond those skops trusts by default.
+TRUSTED_TYPES = (
+    "pipeline.features.CharNgrams",
+    "pipeline.features.CueFeatures",
+    "pipeline.features.FastUnion",
+    "pipeline.features.KindFeatures",
+    "pipeline.features.SyllableNgrams",
+    "pipeline.features.TopicKeywords",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.svm._classes.LinearSVC",
+)
+
+
+class ModelWarning(UserWarning):
+    """A model loads, but may not behave as its card says (version or hash differ)."""
+
+
+def sha256_file(path) -> str:
+    """Hex SHA-256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def card_path(model_path) -> Path:
+    """The JSON model card beside a ``.skops`` file."""
+    return Path(model_path).with_suffix(".json")
+
+
+def read_card(model_path) -> dict:
+    """The model card of ``model_path`` (``{}`` when there is none)."""
+    p = card_path(model_path)
+    if not p.is_file():
+        return {}
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"E103: model card {p} is not valid JSON ({exc.msg}); "
+                         "regenerate it with `python -m pipeline train`") from None
+
+
+def load_model(path, trusted=TRUSTED_TYPES, check_card: bool = True):
+    """Load a skops model file, refusing types that are not trusted.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.skops`` file.
+    trusted : sequence of str, default=TRUSTED_TYPES
+        Fully qualified type names allowed beyond skops' defaults.
+    check_card : bool, default=True
+        Compare the card's ``sha256`` and ``sklearn_version`` with the file
+        and the installed scikit-learn, warning (:class:`ModelWarning`) when
+        they differ.
+
+    Returns
+    -------
+    model : sklearn.pipeline.Pipeline
+    card : dict
+        The model card (``{}`` when absent).
+
+    Raises
+    ------
+    ModelError
+        When the file is missing, unreadable or holds untrusted types.
+    """
+    import sklearn
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"E100: model file not found: {path}; train it with "
+                         f"`python -m pipeline train --data GOLD.jsonl --out {path.parent}`")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # not a skops zip, truncated file ...
+        raise ModelError(f"E102: {path} is not a readable skops model ({exc}); retrain it with "
+                         "`python -m pipeline train`") from None
+    unknown = sorted(set(untrusted) - set(trusted))
+    if unknown:
+        raise ModelError(f"E101: refusing to load {path}: it contains types that are not trusted "
+                         f"({', '.join(unknown)}). Only load model files written by `python -m pipeline train`; "
+                         "if you added a featurizer, add its type to pipeline.models.TRUSTED_TYPES")
+    card = read_card(path)
+    if check_card and card:
+        saved = card.get("sklearn_version")
+        if saved and saved != sklearn.__version__:
+            warnings.warn(f"{path.name} was trained with scikit-learn {saved} but {sklearn.__version__} is "
+                          "installed; its predictions may differ from its card. Retrain with "
+                          "`python -m pipeline train` or install the card's version.", ModelWarning, stacklevel=2)
+        digest = card.get("sha256")
+        if digest and digest != sha256_file(path):
+            warnings.warn(f"{path.name} does not match its card {card_path(path).name} (sha256 differs): "
+                          "the card describes another model. Regenerate both with `python -m pipeline train`.",
+                          ModelWarning, stacklevel=2)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator.*")
+        model = sio.load(path, trusted=list(untrusted))
+    return model, card
+
+
+_LOADED: dict = {}
+
+
+def _cached(path: Path):
+    path = Path(path).resolve()
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _LOADED:
+        _LOADED[key] = load_model(path)
+    return _LOADED[key]
+
+
+class Scorer:
+    """``predict_proba`` of a fitted Pipeline, fast for one document at a time.
+
+    The featurizing steps run as they are; when the final estimator is a
+    :class:`~sklearn.linear_model.LogisticRegression`, its probabilities are
+    computed here (sigmoid or softmax of ``X @ coef_.T + intercept_``),
+    which equals its ``predict_proba`` without the per-call checks.
+
+    Parameters
+    ----------
+    model : sklearn.pipeline.Pipeline
+    """
+
+    def __init__(self, model):
+        from sklearn.linear_model import LogisticRegression
+
+        self.model = model
+        self.steps = [step for _, step in model.steps[:-1] if step not in (None, "passthrough")]
+        self.clf = model.steps[-1][1]
+        self.classes_ = np.asarray(self.clf.classes_)
+        self._linear = type(self.clf) is LogisticRegression
+        if self._linear:
+            self._w = np.ascontiguousarray(self.clf.coef_.T)
+            self._b = np.asarray(self.clf.intercept_, dtype=np.float64)
+
+    def predict_proba(self, records: list) -> np.ndarray:
+        """Class probabilities, one row per record (columns in ``classes_`` order)."""
+        if not records:
+            return np.zeros((0, len(self.classes_)))
+        X = records
+        for step in self.steps:
+            X = step.transform(X)
+        if not self._linear:
+            return self.clf.predict_proba(X)
+        d = np.asarray(X @ self._w) + self._b
+        if d.shape[1] == 1:
+            p = 1.0 / (1.0 + np.exp(-d[:, 0]))
+            return np.column_stack([1.0 - p, p])
+        d -= d.max(axis=1, keepdims=True)
+        np.exp(d, out=d)
+        d /= d.sum(axis=1, keepdims=True)
+        return d
+
+
+class ShortcomingComponent:
+    """Pipeline component ``shortcomings`` backed by the trained sentence classifier.
+
+    Every sentence (outside page chrome) whose probability reaches the
+    threshold becomes a ``shortcoming`` fact with ``confidence`` = that
+    probability and ``source`` = ``model:<name>``.
+
+    Parameters
+    ----------
+    model : sklearn.pipeline.Pipeline
+        Fitted on :func:`~pipeline.features.sentence_records` (labels 0/1).
+    threshold : float, default=0.5
+        Probability at or above which a sentence is a shortcoming.
+    name : str, default="shortcoming"
+        Model name, written into ``source``.
+    """
+
+    name = "shortcomings"
+    assigns = ("doc.facts",)
+    requires = ("doc.sentences",)
+
+    def __init__(self, model, threshold: float = 0.5, name: str = SHORTCOMING):
+        threshold = float(threshold)
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"shortcoming threshold must be between 0 and 1, got {threshold}")
+        self.model = model
+        self.threshold = threshold
+        self.model_name = name
+        self.scorer = Scorer(model)
+        classes = list(self.scorer.classes_)
+        if len(classes) != 2:
+            raise ModelError(f"E104: the shortcoming model has classes {classes}; expected two (0, 1). "
+                             "Retrain it with `python -m pipeline train`")
+        self._col = classes.index(max(classes))
+
+    @classmethod
+    def create(cls, patterns=None, threshold: Optional[float] = None, model_dir=None, **cfg):
+        """The component for ``model_dir/shortcoming.skops``, or None when there is no such file.
+
+        Parameters
+        ----------
+        patterns : PatternSet, optional
+            Unused (the cues are stored in the model).
+        threshold : float, optional
+            Default: the card's ``threshold``.
+        model_dir : str or Path, optional
+            Default: the project's ``models/``. A directory given explicitly
+            must hold the model.
+
+        Returns
+        -------
+        ShortcomingComponent or None
+        """
+        path = Path(model_dir or MODEL_DIR) / f"{SHORTCOMING}.skops"
+        if not path.is_file():
+            if model_dir is not None:
+                raise ModelError(f"E100: no {path.name} in {model_dir}; train one with "
+                                 f"`python -m pipeline train --data GOLD.jsonl --out {model_dir}`")
+            return None
+        model, card = _cached(path)
+        if threshold is None:
+            threshold = card.get("threshold", 0.5)
+        return cls(model, threshold=threshold, name=card.get("name", SHORTCOMING))
+
+    def probabilities(self, doc: Document) -> np.ndarray:
+        """The shortcoming probability of every sentence of ``doc``."""
+        return self.scorer.predict_proba(sentence_records(doc))[:, self._col]
+
+    def __call__(self, doc: Document) -> Document:
+        if not doc.sentences:
+            return doc
+        probs = self.probabilities(doc)
+        src = f"model:{self.model_name}"
+        added = False
+        for s, p in zip(doc.sentences, probs):
+            if p < self.threshold:
+                continue
+            if doc.ignored and doc.is_ignored(s.start, s.end) and doc.is_ignored(s.start, s.start + 1):
+                continue
+            doc.facts.append(Fact("shortcoming", s.start, s.end, s.text, sentence=s,
+                                  confidence=float(p), source=src))
+            added = True
+        if added:
+            doc.facts.sort(key=lambda f: (f.start, f.end, f.type))
+        return doc
+
+
+class TopicComponent:
+    """Pipeline component ``topics`` backed by the trained topic classifier.
+
+    Sets ``topic`` on every fact but ``legal_ref`` that has none yet, in one
+    batch per document.
+
+    Parameters
+    ----------
+    model : sklearn.pipeline.Pipeline
+        Fitted on :func:`~pipeline.features.fact_records` (labels: topics).
+    name : str, default="topic"
+    """
+
+    name = "topics"
+    assigns = ("fact.topic",)
+    requires = ("doc.facts",)
+
+    def __init__(self, model, name: str = TOPIC):
+        self.model = model
+        self.model_name = name
+        self.scorer = Scorer(model)
+
+    @classmethod
+    def create(cls, patterns=None, model_dir=None, **cfg):
+        """The component for ``model_dir/topic.skops``, or None when there is no such file."""
+        path = Path(model_dir or MODEL_DIR) / f"{TOPIC}.skops"
+        if not path.is_file():
+            if model_dir is not None:
+                raise ModelError(f"E100: no {path.name} in {model_dir}; train one with "
+                                 f"`python -m pipeline train --data GOLD.jsonl --out {model_dir}`")
+            return None
+        model, card = _cached(path)
+        return cls(model, name=card.get("name", TOPIC))
+
+    def predict(self, doc: Document, facts: list) -> tuple:
+        """Topics and their probabilities for ``facts`` of ``doc``."""
+        if not facts:
+            return [], np.zeros(0)
+        probs = self.scorer.predict_proba(fact_records(doc, facts))
+        best = probs.argmax(axis=1)
+        return [str(t) for t in self.scorer.classes_[best]], probs[np.arange(len(best)), best]
+
+    def __call__(self, doc: Document) -> Document:
+        todo = [f for f in doc.facts if f.type != "legal_ref" and f.topic is None]
+        if todo:
+            topics, _ = self.predict(doc, todo)
+            for f, t in zip(todo, topics):
+                f.topic = t
+        return doc
