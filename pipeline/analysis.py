@@ -284,10 +284,11 @@ def pivot_by_place(facts, docs=None, level: str = "province", types: Iterable[st
         - ``n``: number of facts (int, 0 where none);
         - ``published``: publication date of the ``latest`` value.
 
-        Topics are those present, in the order of :data:`pipeline.document.TOPICS`.
+        Topics are the ``topics`` asked for, else those present (all 13
+        when none is), in the order of :data:`pipeline.document.TOPICS`.
         ``table["latest"]`` is a plain place × topic frame. Facts without a
-        topic are left out. An empty selection gives an empty frame with the
-        same column levels.
+        topic are left out. An empty selection gives a frame with no rows
+        and the same columns, so ``table["n"]`` always works.
 
     Examples
     --------
@@ -309,12 +310,18 @@ def pivot_by_place(facts, docs=None, level: str = "province", types: Iterable[st
     index = ["province", "district"] if level == "district" else [level]
     ind = ind.dropna(subset=index + ["topic"])
     ind = ind.assign(topic=ind["topic"].astype(object))
-    present = [t for t in TOPICS if t in set(ind["topic"])]
+    if topics is not None:
+        wanted = {topics} if isinstance(topics, str) else set(topics)
+        present = [t for t in TOPICS if t in wanted]
+    else:
+        present = [t for t in TOPICS if t in set(ind["topic"])] or list(TOPICS)
     if ind.empty:
-        idx = (pd.MultiIndex.from_arrays([[], []], names=index) if len(index) == 2
-               else pd.Index([], name=level, dtype="string"))
-        cols = pd.MultiIndex.from_arrays([[], []], names=["stat", "topic"])
-        return pd.DataFrame(index=idx, columns=cols)
+        idx = (pd.MultiIndex.from_arrays([pd.array([], dtype="string")] * 2, names=index) if len(index) == 2
+               else pd.Index(pd.array([], dtype="string"), name=level))
+        parts = {"latest": pd.DataFrame(index=idx, columns=present, dtype="float64"),
+                 "n": pd.DataFrame(index=idx, columns=present, dtype="int64"),
+                 "published": pd.DataFrame(index=idx, columns=present, dtype="datetime64[us]")}
+        return pd.concat(parts, axis=1, names=["stat", "topic"])
     keys = index + ["topic"]
     # latest: last published document; within it, the first mention
     ordered = ind.assign(_neg=-ind["start"]).sort_values(

@@ -75,6 +75,7 @@ class PatternExtractor:
         rg = cnt.get("rank_group_after_unit")
         self.rank_group = regex.compile(rg) if rg else None
         rat = patterns.spec("ratio").data
+        self.min_numerator = float(rat.get("min_numerator_unless_equal", 0))
         self.date_ok_left = regex.compile(rat.get("date_like_ok_left", r"(?!x)x"))
         self.date_ok_right = regex.compile(rat.get("date_like_ok_right", r"(?!x)x"))
         money = patterns.spec("money").data
@@ -199,6 +200,8 @@ class PatternExtractor:
             return None
         if den <= 0 or num > den:
             return None
+        if p.span_from is None and num < self.min_numerator and num != den and den <= 10:
+            return None  # 1/2, 1/3 ... a fraction of a quantity
         text = doc.text
         if p.span_from is None:  # slash form: a d/m date unless context says ratio
             if num.is_integer() and den.is_integer() and 1 <= num <= 31 and 1 <= den <= 12:

@@ -2,15 +2,21 @@
 
 A KB directory holds ``facts.jsonl`` (one fact a line), ``documents.jsonl``
 (one document a line), ``errors.jsonl`` (bad input records, with file and
-line) and ``manifest.json``. :class:`KBWriter` writes every file under a
-temporary name and renames it into place only when the run completes, so a
-crash never leaves a half-written KB.
+line) and ``manifest.json``. ``extract`` writes through :class:`KBSession`:
+records are appended to shard files under ``.shards/`` as documents are done
+and merged into the public files by atomic renames when the run completes, so
+an interrupted run never leaves a corrupt KB and the next run resumes
+(see the shards section below). :class:`KBWriter` is the simple in-memory
+writer (temporary files renamed at commit) for small programmatic uses.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -94,6 +100,378 @@ def write_json_atomic(path: Path, obj) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- shards, resume and merge
+#
+# A run appends one JSON line per input item to shard files under
+# ``KB_DIR/.shards/`` (flushed as it goes; a line is either whole or, after a
+# kill, a partial last line that readers drop). Record kinds:
+#   {"shard": 1, "fingerprint": ..., "run": ...}            header (first line)
+#   {"k": KEY, "c": {type: n}, "facts": LINES, "doc": LINE} a processed document
+#   {"k": KEY, "ref": 1, "src": [file, line]}               a document already done (resume)
+#   {"error": {...}}                                        a bad input record
+# When the run completes, :meth:`KBSession.merge` streams the shards in input
+# order into ``.shards/merge/`` and renames the files into place; the merge's
+# manifest is its commit point, so an interrupted merge is rolled forward by
+# the next run. Re-running skips documents whose key (id + text hash) is in
+# the previous KB or in the shards of an interrupted run with the same
+# pipeline fingerprint.
+SHARDS = ".shards"
+_MERGE_DIR = "merge"
+_SHARD_SUFFIX = ".shard.jsonl"
+_LOCK = "lock"
+
+
+def doc_key(doc_id, text: str) -> str:
+    """The resume key of a document: a hash of its id and its text."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(str(doc_id).encode("utf-8", "surrogatepass"))
+    h.update(b"\x00")
+    h.update(text.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def open_text(path, mode: str = "w"):
+    """A UTF-8 text file for KB lines; lone surrogates are written as JSON ``\\udXXX`` escapes."""
+    return open(path, mode, encoding="utf-8", errors="backslashreplace", newline="\n")
+
+
+def doc_record(key: str, doc: Document) -> str:
+    """The shard line of one processed document."""
+    lines, counts = [], {}
+    for f in doc.facts:
+        lines.append(dumps(f.to_dict(doc.id)) + "\n")
+        counts[f.type] = counts.get(f.type, 0) + 1
+    return dumps({"k": key, "c": counts, "facts": "".join(lines), "doc": dumps(doc.to_dict())}) + "\n"
+
+
+def ref_record(key: str, source_file=None, source_line=None) -> str:
+    """The shard line of a document already in the KB (taken over at merge)."""
+    return dumps({"k": key, "ref": 1, "src": [source_file, source_line]}) + "\n"
+
+
+def error_record(record: dict) -> str:
+    """The shard line of a bad input record."""
+    return dumps({"error": record}) + "\n"
+
+
+class ShardWriter:
+    """Append whole records to one shard file; each :meth:`write` is flushed."""
+
+    def __init__(self, path, header: dict):
+        self.path = Path(path)
+        self.fh = open_text(self.path, "x")
+        self.write(dumps({"shard": 1, **header}) + "\n")
+
+    def write(self, lines: str) -> None:
+        if lines:
+            self.fh.write(lines)
+            self.fh.flush()
+
+    def close(self) -> None:
+        if not self.fh.closed:
+            self.fh.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def iter_shard(path):
+    """``(header, records)`` of a shard; records yield ``(offset, length, obj)``.
+
+    A partial last line (no newline: the writer was killed) and lines that are
+    not JSON are dropped.
+    """
+    fh = open(path, "rb")
+    first = fh.readline()
+    try:
+        header = json.loads(first) if first.endswith(b"\n") else None
+    except ValueError:
+        header = None
+    if not isinstance(header, dict) or header.get("shard") != 1:
+        fh.close()
+        return None, iter(())
+
+    def records():
+        with fh:
+            off = len(first)
+            for line in fh:
+                n = len(line)
+                if line.endswith(b"\n"):
+                    try:
+                        yield off, n, json.loads(line)
+                    except ValueError:
+                        pass
+                off += n
+    return header, records()
+
+
+class ResumeIndex:
+    """Documents already done (key -> where their lines are), from the KB and old shards."""
+
+    def __init__(self):
+        self.entries: dict = {}
+        self.sources: list = []   # shard paths; index -1 is the public KB
+        self.kb_dir: Optional[Path] = None
+        self._fh: dict = {}
+
+    def __len__(self):
+        return len(self.entries)
+
+    def __contains__(self, key) -> bool:
+        return bytes.fromhex(key) in self.entries
+
+    def keys(self):
+        return (k.hex() for k in self.entries)
+
+    def add_public(self, kb_dir: Path) -> int:
+        """Index the documents of a completed KB; returns how many (0 when unusable)."""
+        docs_path, facts_path = kb_dir / DOCUMENTS, kb_dir / FACTS
+        if not docs_path.exists() or not facts_path.exists():
+            return 0
+        new = {}
+        with open(docs_path, "rb") as dfh, open(facts_path, "rb") as ffh:
+            doff = foff = 0
+            for line in dfh:
+                try:
+                    d = json.loads(line)
+                    key = doc_key(d["id"], d["text"])
+                    n = sum((d.get("fact_counts") or {}).values())
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    return 0
+                start = foff
+                prefix = ('{"doc_id": ' + dumps(d["id"])).encode("utf-8", "backslashreplace")
+                for _ in range(n):
+                    fl = ffh.readline()
+                    if not fl.startswith(prefix):
+                        return 0   # facts.jsonl does not match documents.jsonl: do not reuse
+                    foff += len(fl)
+                new[bytes.fromhex(key)] = (-1, doff, len(line), start, foff - start)
+                doff += len(line)
+        self.kb_dir = kb_dir
+        self.entries.update(new)
+        return len(new)
+
+    def add_shard(self, path: Path, fingerprint: str) -> int:
+        header, records = iter_shard(path)
+        if header is None or header.get("fingerprint") != fingerprint:
+            return 0
+        idx = len(self.sources)
+        self.sources.append(Path(path))
+        n = 0
+        for off, length, rec in records:
+            if "doc" in rec and "k" in rec:
+                self.entries[bytes.fromhex(rec["k"])] = (idx, off, length)
+                n += 1
+        return n
+
+    def _read(self, path, off, length) -> bytes:
+        fh = self._fh.get(path)
+        if fh is None:
+            fh = self._fh[path] = open(path, "rb")
+        fh.seek(off)
+        return fh.read(length)
+
+    def fetch(self, key: str, src=None):
+        """``(facts_lines, doc_line, counts)`` of a done document, its source file/line set to ``src``."""
+        entry = self.entries.get(bytes.fromhex(key))
+        if entry is None:
+            raise KeyError(f"document {key} is not in the resume index; re-run extract with --force")
+        if entry[0] == -1:
+            _, doff, dlen, foff, flen = entry
+            doc = json.loads(self._read(self.kb_dir / DOCUMENTS, doff, dlen))
+            facts = self._read(self.kb_dir / FACTS, foff, flen).decode("utf-8")
+            counts = {t: n for t, n in (doc.get("fact_counts") or {}).items() if n}
+        else:
+            idx, off, length = entry
+            rec = json.loads(self._read(self.sources[idx], off, length))
+            facts, counts = rec["facts"], rec["c"]
+            doc = json.loads(rec["doc"])
+        if src and src[0] is not None and isinstance(doc.get("meta"), dict):
+            doc["meta"]["source_file"], doc["meta"]["source_line"] = src[0], src[1]
+        return facts, dumps(doc), counts
+
+    def close(self):
+        for fh in self._fh.values():
+            fh.close()
+        self._fh.clear()
+
+
+class KBSession:
+    """One ``extract`` run writing into a KB directory.
+
+    Takes a lock (one run per KB at a time), finishes a merge that an earlier
+    run was killed in, indexes what is already done (unless ``force``), hands
+    out shard files and merges them into the public files.
+
+    Parameters
+    ----------
+    kb_dir : str or Path
+    fingerprint : str
+        Identifies the pipeline (code, patterns, models, settings); results of
+        another fingerprint are never reused.
+    force : bool
+        Redo every document.
+    """
+
+    def __init__(self, kb_dir, fingerprint: str, force: bool = False):
+        self.dir = Path(kb_dir)
+        self.shards = self.dir / SHARDS
+        self.fingerprint = fingerprint
+        self.force = force
+        self.run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
+        self.index = ResumeIndex()
+        self.recovered = False
+        self._lock_fh = None
+        self._merged = False
+
+    # ---------------------------------------------------------- setup
+    def __enter__(self):
+        self.shards.mkdir(parents=True, exist_ok=True)
+        self._lock()
+        try:
+            if (self.shards / _MERGE_DIR / MANIFEST).exists():
+                self._finish_merge()          # a merge was committed but not fully renamed
+                self.recovered = True
+                self.shards.mkdir(parents=True, exist_ok=True)
+            elif (self.shards / _MERGE_DIR).exists():
+                shutil.rmtree(self.shards / _MERGE_DIR)
+            if not self.force:
+                old = read_manifest(self.dir)
+                if old and old.get("fingerprint") == self.fingerprint:
+                    self.index.add_public(self.dir)
+                for p in self.old_shards():
+                    self.index.add_shard(p, self.fingerprint)
+        except BaseException:
+            self._unlock()
+            raise
+        return self
+
+    def _lock(self):
+        self._lock_fh = open(self.shards / _LOCK, "a+")
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return
+        try:
+            fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock_fh.close()
+            self._lock_fh = None
+            raise RuntimeError(f"another extract is writing {self.dir} (lock {self.shards / _LOCK}); "
+                               "wait for it to finish") from None
+
+    def _unlock(self):
+        if self._lock_fh is not None:
+            self._lock_fh.close()
+            self._lock_fh = None
+
+    def old_shards(self) -> list:
+        return sorted(p for p in self.shards.glob("*" + _SHARD_SUFFIX) if not p.name.startswith(self.run_id))
+
+    def shard_path(self, tag: str) -> Path:
+        """A new shard file name of this run (``tag`` tells the writer apart)."""
+        return self.shards / f"{self.run_id}-{tag}{_SHARD_SUFFIX}"
+
+    def new_shard(self, tag: str = "main") -> ShardWriter:
+        return ShardWriter(self.shard_path(tag), self.shard_header())
+
+    def shard_header(self) -> dict:
+        return {"fingerprint": self.fingerprint, "run": self.run_id}
+
+    # ---------------------------------------------------------- merge
+    def merge(self, shard_paths, manifest: dict) -> dict:
+        """Stream ``shard_paths`` (in input order) into the public files; returns the counts.
+
+        ``manifest`` is completed with the counts and written last.
+        """
+        mdir = self.shards / _MERGE_DIR
+        if mdir.exists():
+            shutil.rmtree(mdir)
+        mdir.mkdir()
+        counts = {"documents": 0, "processed": 0, "reused": 0, "errors": 0,
+                  "facts": {t: 0 for t in FACT_TYPES}}
+        fc = counts["facts"]
+        with open_text(mdir / FACTS) as ffh, open_text(mdir / DOCUMENTS) as dfh, open_text(mdir / ERRORS) as efh:
+            for path in shard_paths:
+                header, records = iter_shard(path)
+                if header is None:
+                    raise ValueError(f"{path}: not a shard of this run; re-run extract")
+                for _off, _n, rec in records:
+                    if "error" in rec:
+                        efh.write(dumps(rec["error"]) + "\n")
+                        counts["errors"] += 1
+                        continue
+                    if rec.get("ref"):
+                        facts, doc, c = self.index.fetch(rec["k"], rec.get("src"))
+                        counts["reused"] += 1
+                    else:
+                        facts, doc, c = rec["facts"], rec["doc"], rec["c"]
+                        counts["processed"] += 1
+                    ffh.write(facts)
+                    dfh.write(doc + "\n")
+                    counts["documents"] += 1
+                    for t, n in c.items():
+                        fc[t] = fc.get(t, 0) + n
+            for fh in (ffh, dfh, efh):
+                fh.flush()
+                os.fsync(fh.fileno())
+        self.index.close()
+        manifest = dict(manifest)
+        manifest.update(documents=counts["documents"], errors=counts["errors"], facts=fc,
+                        processed=counts["processed"], reused=counts["reused"], fingerprint=self.fingerprint)
+        write_json_atomic(mdir / MANIFEST, manifest)   # the commit point
+        self._finish_merge()
+        self._merged = True
+        return counts
+
+    def _finish_merge(self):
+        mdir = self.shards / _MERGE_DIR
+        for name in (FACTS, DOCUMENTS, ERRORS, MANIFEST):   # the manifest last
+            if (mdir / name).exists():
+                os.replace(mdir / name, self.dir / name)
+        _fsync_dir(self.dir)
+        self._cleanup()
+
+    def _cleanup(self):
+        """Remove the shards (all merged now) and the merge directory; keep anything else."""
+        for p in self.shards.glob("*" + _SHARD_SUFFIX):
+            p.unlink()
+        shutil.rmtree(self.shards / _MERGE_DIR, ignore_errors=True)
+
+    def __exit__(self, exc_type, exc, tb):
+        self.index.close()
+        if self._merged:
+            try:
+                (self.shards / _LOCK).unlink()
+            except OSError:
+                pass
+            self._unlock()
+            try:
+                self.shards.rmdir()
+            except OSError:
+                pass
+        else:
+            self._unlock()
+        return False
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
 
 
 def iter_jsonl(path):

@@ -510,10 +510,15 @@ def _unit_before(t: str, pos: int, res: _Resources) -> Optional[str]:
 def _scan_run(t: str, run, res: _Resources, mentions: list) -> None:
     """Greedy longest match of gazetteer names inside one run of capitalised words."""
     text = run.group(0)
+    keys = [_token_key(w) for w in _TOKEN_RE.findall(text)]
+    names, wards = res.name_starts, res.ward_starts
+    for key in keys:
+        if key in names or key in wards or key in _UNIT_TOKENS:
+            break
+    else:
+        return  # no name can start in this run (a person's or an organisation's name)
     base = run.start()
-    toks = [(base + m.start(), base + m.end(), _token_key(m.group(0)))
-            for m in _TOKEN_RE.finditer(text)]
-    keys = [tk[2] for tk in toks]
+    toks = [(base + m.start(), base + m.end()) for m in _TOKEN_RE.finditer(text)]
     n = len(keys)
     unit: Optional[str] = "?"   # "?": not looked up yet (the words before the run)
     prev_token = None           # the capitalised non-unit, non-name token just before
