@@ -280,7 +280,8 @@ def pivot_by_place(facts, docs=None, level: str = "province", types: Iterable[st
 
         - ``latest``: the value (as in :func:`indicators`) of the fact from
           the most recently published document; undated documents count
-          as oldest; within one document the first mention wins;
+          as oldest; within one document the first mention wins; facts
+          without a value (a ratio ``x/0``) are skipped;
         - ``n``: number of facts (int, 0 where none);
         - ``published``: publication date of the ``latest`` value.
 
@@ -324,7 +325,8 @@ def pivot_by_place(facts, docs=None, level: str = "province", types: Iterable[st
         return pd.concat(parts, axis=1, names=["stat", "topic"])
     keys = index + ["topic"]
     # latest: last published document; within it, the first mention
-    ordered = ind.assign(_neg=-ind["start"]).sort_values(
+    valued = ind.dropna(subset=["value"])
+    ordered = valued.assign(_neg=-valued["start"]).sort_values(
         ["published", "doc_id", "_neg"], na_position="first", kind="stable")
     latest = ordered.groupby(keys, sort=False).tail(1).set_index(keys)
     counts = ind.groupby(keys).size()
@@ -332,12 +334,11 @@ def pivot_by_place(facts, docs=None, level: str = "province", types: Iterable[st
     latest_d = latest["published"].unstack("topic")
     n = counts.unstack("topic").fillna(0).astype("int64")
     places = n.index.sort_values()
-    parts = {"latest": latest_v, "n": n, "published": latest_d}
-    table = pd.concat({k: v.reindex(index=places, columns=present) for k, v in parts.items()},
-                      axis=1, names=["stat", "topic"])
-    table[[("n", t) for t in present]] = table[[("n", t) for t in present]].fillna(0).astype("int64")
-    table.columns = table.columns.set_names(["stat", "topic"])
-    return table
+    date_dtype = ind["published"].dtype
+    parts = {"latest": latest_v.reindex(index=places, columns=present).astype("float64"),
+             "n": n.reindex(index=places, columns=present).fillna(0).astype("int64"),
+             "published": latest_d.reindex(index=places, columns=present).astype(date_dtype)}
+    return pd.concat(parts, axis=1, names=["stat", "topic"])
 
 
 # ---------------------------------------------------------------- shortcomings

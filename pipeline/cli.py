@@ -12,9 +12,15 @@ from .errors import PipelineError
 
 def _extract(args) -> int:
     from .run import run_extract
-    summary = run_extract(args.inputs, args.out, strict=args.strict,
-                          shortcoming_threshold=args.shortcoming_threshold,
-                          patterns=args.patterns, quiet=args.quiet)
+    try:
+        summary = run_extract(args.inputs, args.out, strict=args.strict,
+                              shortcoming_threshold=args.shortcoming_threshold,
+                              patterns=args.patterns, quiet=args.quiet, workers=args.workers, dask=args.dask,
+                              force=args.force, log_interval=args.log_interval)
+    except KeyboardInterrupt:
+        print(f"Interrupted: {args.out} was not changed; the documents done so far are kept in "
+              f"{args.out}/.shards and the next extract into it resumes from them.", file=sys.stderr)
+        return 130
     if not args.quiet:
         print(summary["text"])
     return 1 if (args.strict and summary["errors"]) else 0
@@ -50,7 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--shortcoming-threshold", type=float, default=None, metavar="X",
                    help="probability above which a sentence is a shortcoming (default: the model card's threshold)")
     e.add_argument("--patterns", default=None, metavar="DIR", help="pattern directory (default: the bundled patterns/)")
-    e.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    e.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress, no summary)")
+    e.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="local worker processes (default 1; 0 = all cores); the output is the same for any N")
+    e.add_argument("--dask", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
+                        "LocalCluster (--workers N workers, default all cores); needs pip install '.[dask]'")
+    e.add_argument("--force", action="store_true",
+                   help="redo every document (default: skip documents already in KB_DIR with the same id and text)")
+    e.add_argument("--log-interval", type=float, default=10.0, metavar="SECONDS",
+                   help="seconds between progress lines when stderr is not a terminal (default 10)")
     e.set_defaults(func=_extract)
 
     v = sub.add_parser("evaluate", help="score a KB against a gold file",
@@ -71,6 +86,8 @@ def _command_groups():
     """Subcommand groups defined beside their features (each module's ``add_commands(subparsers)``)."""
     groups = []
     # each feature module registers its own subcommands here, one line each
+    from .review.cli import add_commands as _review; groups.append(_review)
+    from .bench import add_commands as _bench; groups.append(_bench)
     return groups
 
 

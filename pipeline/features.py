@@ -113,23 +113,28 @@ def sentence_records(doc) -> list:
     return out
 
 
-_CLAUSE_BREAK = re.compile(r"[;:()\[\]]|,\s|\s[-–]\s")
+#: Where a list item of a sentence ends: ``;``, ``:``, brackets, and a comma or
+#: ``và`` that starts a new item (a number or ``tỷ lệ`` follows).
+_ITEM_BREAK = re.compile(r"[;:()\[\]]|,\s*(?=(?:\d|tỷ lệ|tỉ lệ|số\s|trong đó|có\s+\d))|\s(?:và|với)\s+(?=\d)",
+                         re.I)
 
 
-def _clause(text: str, lo: int, hi: int, start: int, end: int, left: int = 90, right: int = 40) -> tuple:
-    """The clause of ``text[lo:hi]`` around ``[start, end)``: at most ``left`` characters
-    before, ``right`` after, cut at ``;`` ``:`` brackets, but keeping at least the
-    two comma-separated pieces before the number."""
-    a = max(lo, start - left)
-    b = min(hi, end + right)
-    before = text[a:start]
-    cuts = [m.end() for m in _CLAUSE_BREAK.finditer(before) if m.group()[0] in ";:()[]"]
-    if cuts:
-        a += cuts[-1]
-    after = text[end:b]
-    m = re.search(r"[;:()\[\]]", after)
-    if m:
-        b = end + m.start()
+def _clause(text: str, lo: int, hi: int, start: int, end: int) -> tuple:
+    """The list item of ``text[lo:hi]`` holding ``[start, end)``.
+
+    Items end at ``;`` ``:`` brackets and at a comma (or ``và``) followed by
+    a number or ``tỷ lệ``, so ``100% cán bộ, công chức được trang bị máy
+    tính, 100% văn bản đi, đến ...`` gives one item per number.
+    """
+    a, b = lo, hi
+    for m in _ITEM_BREAK.finditer(text, lo, hi):
+        if m.end() <= start:
+            a = m.end()
+        elif m.start() >= end:
+            b = m.start()
+            break
+    if b - a < 12:  # a bare number in brackets: take the text before it too
+        a = max(lo, start - 90)
     return a, b
 
 
@@ -146,8 +151,9 @@ def fact_records(doc, facts) -> list:
     Returns
     -------
     list of dict
-        ``clause`` (the clause around the number; the sentence itself for a
-        shortcoming), ``sentence``, ``prev``, ``next``, ``head`` (the first
+        ``clause`` (the list item holding the number; the sentence itself for a
+        shortcoming), ``window`` (90 characters before the number to 40 after,
+        within the sentence), ``sentence``, ``prev``, ``next``, ``head`` (the first
         sentence of the document, usually its title), each with ``*_tokens``,
         and ``kind`` (the fact type).
     """
@@ -182,12 +188,16 @@ def fact_records(doc, facts) -> list:
             nxt, next_tokens = (sents[i + 1].text, toks(i + 1)) if i + 1 < len(sents) else ("", [])
         if f.type == "shortcoming":
             clause, clause_tokens = sent_text, sent_tokens
+            window, window_tokens = sent_text, sent_tokens
         else:
             a, b = _clause(text, lo, hi, f.start, f.end)
             clause = text[a:b]
             clause_tokens = syllables(clause)
+            window = text[max(lo, f.start - 90):min(hi, f.end + 40)]
+            window_tokens = syllables(window)
         out.append({
             "kind": f.type, "clause": clause, "clause_tokens": clause_tokens,
+            "window": window, "window_tokens": window_tokens,
             "sentence": sent_text, "sentence_tokens": sent_tokens,
             "prev": prev, "prev_tokens": prev_tokens, "next": nxt, "next_tokens": next_tokens,
             "head": head, "head_tokens": head_tokens,
@@ -198,7 +208,8 @@ def fact_records(doc, facts) -> list:
 def _tokens_of(record: dict, field: str) -> list:
     toks = record.get(field + "_tokens")
     if toks is None:
-        toks = syllables(record.get(field) or "")
+        val = record.get(field)
+        toks = val if isinstance(val, list) else syllables(val or "")
     return toks
 
 

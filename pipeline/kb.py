@@ -109,7 +109,7 @@ def write_json_atomic(path: Path, obj) -> None:
 # kill, a partial last line that readers drop). Record kinds:
 #   {"shard": 1, "fingerprint": ..., "run": ...}            header (first line)
 #   {"k": KEY, "c": {type: n}, "facts": LINES, "doc": LINE} a processed document
-#   {"k": KEY, "ref": 1, "src": [file, line]}               a document already done (resume)
+#   {"k": KEY, "ref": 1, "src": {source_file, source_line}} a document already done (resume)
 #   {"error": {...}}                                        a bad input record
 # When the run completes, :meth:`KBSession.merge` streams the shards in input
 # order into ``.shards/merge/`` and renames the files into place; the merge's
@@ -146,9 +146,12 @@ def doc_record(key: str, doc: Document) -> str:
     return dumps({"k": key, "c": counts, "facts": "".join(lines), "doc": dumps(doc.to_dict())}) + "\n"
 
 
-def ref_record(key: str, source_file=None, source_line=None) -> str:
-    """The shard line of a document already in the KB (taken over at merge)."""
-    return dumps({"k": key, "ref": 1, "src": [source_file, source_line]}) + "\n"
+def ref_record(key: str, src: Optional[dict] = None) -> str:
+    """The shard line of a document already in the KB (taken over at merge).
+
+    ``src`` holds this run's ``source_file``/``source_line`` of the document.
+    """
+    return dumps({"k": key, "ref": 1, "src": src or {}}) + "\n"
 
 
 def error_record(record: dict) -> str:
@@ -278,7 +281,7 @@ class ResumeIndex:
         return fh.read(length)
 
     def fetch(self, key: str, src=None):
-        """``(facts_lines, doc_line, counts)`` of a done document, its source file/line set to ``src``."""
+        """``(facts_lines, doc_line, counts)`` of a done document, its source file/line updated from ``src``."""
         entry = self.entries.get(bytes.fromhex(key))
         if entry is None:
             raise KeyError(f"document {key} is not in the resume index; re-run extract with --force")
@@ -292,8 +295,8 @@ class ResumeIndex:
             rec = json.loads(self._read(self.sources[idx], off, length))
             facts, counts = rec["facts"], rec["c"]
             doc = json.loads(rec["doc"])
-        if src and src[0] is not None and isinstance(doc.get("meta"), dict):
-            doc["meta"]["source_file"], doc["meta"]["source_line"] = src[0], src[1]
+        if src and isinstance(doc.get("meta"), dict):
+            doc["meta"].update(src)
         return facts, dumps(doc), counts
 
     def close(self):

@@ -101,13 +101,15 @@ class _Resources:
     names: dict                           # key -> [("P", name) | ("D", index)]
     wards: dict                           # key -> [(type, district, province)]
     numbered: dict                        # "1" -> district index (Quận 1 ...)
-    ascii_provinces: list = field(default_factory=list)  # [(unaccented key, name)], longest first
+    ascii_index: dict = field(default_factory=dict)  # unaccented province key -> name
+    ascii_by_start: dict = field(default_factory=dict)  # first 3 letters -> [(key, name)], longest first
     # compiled regexes
     unit_re: Optional[re.Pattern] = None             # unit word at the end of a window
     name_starts: dict = field(default_factory=dict)  # first token of a name -> most tokens
     ward_starts: dict = field(default_factory=dict)  # the same for commune names
     source_code_re: Optional[re.Pattern] = None
-    ascii_prefixes: frozenset = frozenset()
+    run_cache: dict = field(default_factory=dict)    # run text -> token keys or None
+    ascii_prefixes: tuple = ()
     ascii_suffixes: frozenset = frozenset()
     person_re: Optional[re.Pattern] = None
     surnames: frozenset = frozenset()
@@ -171,18 +173,19 @@ def _load_resources() -> _Resources:
     res = _Resources(cfg=cfg, provinces=provinces, districts=districts, names=dict(names),
                      wards=wards, numbered=numbered)
 
-    ascii_names = {}
     for key, entries in names.items():
         for kind, ref in entries:
-            if kind == "P":
-                ascii_names.setdefault(re.sub(r"[^a-z]", "", _strip_accents(key)), ref)
-    res.ascii_provinces = sorted(ascii_names.items(), key=lambda kv: -len(kv[0]))
-    res.ascii_provinces = [(k, p) for k, p in res.ascii_provinces if len(k) >= 3]
+            ascii_key = re.sub(r"[^a-z]", "", _strip_accents(key))
+            if kind == "P" and len(ascii_key) >= 3:
+                res.ascii_index.setdefault(ascii_key, ref)
+    for ascii_key, pname in sorted(res.ascii_index.items(), key=lambda kv: -len(kv[0])):
+        res.ascii_by_start.setdefault(ascii_key[:3], []).append((ascii_key, pname))
 
     units = place["units"]
     # districts first: ``thị xã`` before ``xã``
     res.unit_re = re.compile("(?i)(?<!\\w)(?:%s)\\s*$" % "|".join(
-        f"(?P<{kind}>{'|'.join(units[kind])})" for kind in ("district", "ward", "province", "central")))
+        f"(?P<{kind}>{'|'.join(units[kind])})" for kind in ("district", "ward", "province", "central", "street")
+        if units.get(kind)))
     for table, starts in ((names, res.name_starts), (wards, res.ward_starts)):
         for key in table:
             toks = key.split()
@@ -191,7 +194,7 @@ def _load_resources() -> _Resources:
     if codes:
         alts = "|".join(re.escape(c) for c in sorted(codes, key=len, reverse=True))
         res.source_code_re = re.compile(rf"(?m)^[ \t]*\(?({alts})\)?[ \t]*[-–][ \t]")
-    res.ascii_prefixes = frozenset(place.get("ascii_prefixes") or [""])
+    res.ascii_prefixes = tuple(sorted(place.get("ascii_prefixes") or [""], key=len, reverse=True))
     res.ascii_suffixes = frozenset(place.get("ascii_suffixes") or [""])
     res.person_re = re.compile(r"(?i)(?<!\w)(?:%s)\s*$" % "|".join(place["person_cues"]))
     res.surnames = frozenset(name_key(s) for s in place["surnames"])
@@ -435,6 +438,9 @@ _RUN_RE = regex.compile(
     r"(?<![\p{L}\p{M}\d'])\p{Lu}[\p{L}\p{M}\d']*"
     r"(?:(?:[ \t]*[\-–][ \t]*|[ \t]*\n[ \t]*|[ \t]+)\p{Lu}[\p{L}\p{M}\d']*)*")
 _TOKEN_RE = regex.compile(r"[\p{L}\p{M}\d']+")
+#: An ASCII word shaped like a brand or a domain: ``Hue-S``, ``PhuthoPortal``, ``kontumtv.vn``.
+_BRAND_CHARS = 1500  # brand and site names are read in the title and lead only
+_BRAND_RE = re.compile(r"\b(?:[a-z]*[A-Z][A-Za-z]*|[a-z]{3,}(?=\.[a-z]))\b")
 _QUAN_NUM_RE = re.compile(r"(?i)(?<!\w)quận\s+(\d{1,2})(?!\d)")
 #: A legal reference and its issuer, ending where a mention starts
 #: (``Quyết định số 12/QĐ-UBND ngày ... của UBND tỉnh|X``).
@@ -449,6 +455,8 @@ _LIST_GAP_RE = re.compile(
 #: tỉnh``), not followed by a name and not plural (``các tỉnh``, ``63 tỉnh``).
 _ANAPHORA_RE = regex.compile(
     r"(?<![\p{L}\d])(?<!(?:các|những|nhiều|mỗi|\d)\s+)(?i:tỉnh)(?!\s*\p{Lu})(?!,?\s+thành)(?![\p{L}])")
+#: Between a district (or commune) and the province that locates it.
+_LOCATOR_GAP_RE = re.compile(r"\s*(?:[,\-–(]|\s)\s*(?:(?i:tỉnh|thành\s+phố|tp\.?)\s*)?")
 _UNIT_TOKENS = {
     "tỉnh": "province", "huyện": "district", "quận": "district", "xã": "ward:xã",
     "phường": "ward:phường", "tp": "central", "tx": "district", "tt": "ward:thị trấn",
@@ -472,18 +480,43 @@ class _Mention:
 def _scan(t: str, res: _Resources, lead_end: int) -> list:
     """All place-name mentions of ``t``, with the unit word before each."""
     mentions: list = []
-    starts = res.name_starts
+    cache = res.run_cache
     for run in _RUN_RE.finditer(t):
         text = run.group(0)
-        if " " not in text and "\n" not in text and "-" not in text and "–" not in text \
-                and _token_key(text) not in starts:
-            continue  # one word that starts no name (most runs: a sentence's first word)
-        _scan_run(t, run, res, mentions)
-    for m in _QUAN_NUM_RE.finditer(t):
-        idx = res.numbered.get(str(int(m.group(1))))
-        if idx is not None:
-            mentions.append(_Mention("D", idx, m.start(), m.end(), "district"))
-    _scan_ascii(t, res, mentions, {m.start for m in mentions})
+        info = cache.get(text)
+        if info is None:
+            keys = tuple(_token_key(w) for w in _TOKEN_RE.findall(text))
+            info = (keys, _match_run(keys, "?", res), bool(keys) and keys[0] in res.ward_starts)
+            if len(cache) > 200_000:
+                cache.clear()
+            cache[text] = info
+        keys, matches, ward_first = info
+        before = "?"
+        if ward_first:
+            before = _unit_before(t, run.start(), res)
+            if before is not None and before.startswith("ward:"):
+                matches = _match_run(keys, before, res)
+        if not matches:
+            continue
+        base = run.start()
+        toks = [(base + m.start(), base + m.end()) for m in _TOKEN_RE.finditer(text)]
+        for k, size, kind, payload, unit, person in matches:
+            if unit == "?":
+                if before == "?":
+                    before = _unit_before(t, base, res)
+                unit = before
+            start, end = toks[k][0], toks[k + size - 1][1]
+            if kind == "W":
+                mentions.append(_Mention("W", payload, start, end, unit))
+            else:
+                for ekind, ref in payload:
+                    mentions.append(_Mention(ekind, ref, start, end, unit, person))
+    if "uận" in t or "UẬN" in t:
+        for m in _QUAN_NUM_RE.finditer(t):
+            idx = res.numbered.get(str(int(m.group(1))))
+            if idx is not None:
+                mentions.append(_Mention("D", idx, m.start(), m.end(), "district"))
+    _scan_ascii(t[:_BRAND_CHARS], res, mentions, {m.start for m in mentions})
     _scan_source_code(t[:lead_end], res, mentions)
     return mentions
 
@@ -507,20 +540,17 @@ def _unit_before(t: str, pos: int, res: _Resources) -> Optional[str]:
     return kind
 
 
-def _scan_run(t: str, run, res: _Resources, mentions: list) -> None:
-    """Greedy longest match of gazetteer names inside one run of capitalised words."""
-    text = run.group(0)
-    keys = [_token_key(w) for w in _TOKEN_RE.findall(text)]
-    names, wards = res.name_starts, res.ward_starts
-    for key in keys:
-        if key in names or key in wards or key in _UNIT_TOKENS:
-            break
-    else:
-        return  # no name can start in this run (a person's or an organisation's name)
-    base = run.start()
-    toks = [(base + m.start(), base + m.end()) for m in _TOKEN_RE.finditer(text)]
+def _match_run(keys: tuple, before: Optional[str], res: _Resources) -> list:
+    """Greedy longest match of gazetteer names in the token keys of one run of
+    capitalised words.
+
+    ``before`` is the unit word before the run (``"?"``: not known yet; the
+    matches it applies to get unit ``"?"``). Returns ``(first token, number
+    of tokens, "N"|"W", entries or commune places, unit, person)`` tuples.
+    """
+    out = []
     n = len(keys)
-    unit: Optional[str] = "?"   # "?": not looked up yet (the words before the run)
+    unit = before
     prev_token = None           # the capitalised non-unit, non-name token just before
     k = 0
     while k < n:
@@ -533,27 +563,23 @@ def _scan_run(t: str, run, res: _Resources, mentions: list) -> None:
             unit, prev_token = _UNIT_TOKENS[keys[k]], None
             k += 1
             continue
-        if unit == "?" and (keys[k] in res.name_starts or keys[k] in res.ward_starts):
-            unit = _unit_before(t, toks[0][0], res)
         is_ward = unit is not None and unit.startswith("ward:")
         longest = (res.ward_starts if is_ward else res.name_starts).get(keys[k], 0)
         found = 0
         for size in range(min(longest, n - k), 0, -1):
             key = keys[k] if size == 1 else " ".join(keys[k:k + size])
-            start, end = toks[k][0], toks[k + size - 1][1]
             if is_ward:
                 wtype = unit[5:]
                 places = [p for p in res.wards.get(key, ()) if p[0].lower() == wtype]
                 if places:
-                    mentions.append(_Mention("W", places, start, end, unit))
+                    out.append((k, size, "W", places, unit, False))
                     found = size
                     break
                 continue
             entries = res.names.get(key)
             if entries:
                 person = prev_token is not None and prev_token in res.surnames
-                for kind, ref in entries:
-                    mentions.append(_Mention(kind, ref, start, end, unit, person))
+                out.append((k, size, "N", entries, unit, person))
                 found = size
                 break
         if found:
@@ -562,41 +588,42 @@ def _scan_run(t: str, run, res: _Resources, mentions: list) -> None:
         else:
             prev_token, unit = keys[k], None
             k += 1
+    return out
 
 
 def _scan_ascii(t: str, res: _Resources, mentions: list, taken=frozenset()) -> None:
-    """Unaccented province names in brand, app and site names (``Hue-S``, ``PhuthoPortal``,
-    ``kontumtv.vn``): the rest of the word must be a listed prefix/suffix or start
-    with a capital letter."""
-    place = res.cfg["place"]
-    suffixes = res.ascii_suffixes
-    low = t.lower()
-    seen = set()
-    for ascii_key, pname in res.ascii_provinces:
-        pos = low.find(ascii_key)
-        while pos >= 0:
-            # the whole ASCII word around the hit
-            a = pos
-            while a > 0 and low[a - 1].isascii() and low[a - 1].isalpha():
-                a -= 1
-            b = pos + len(ascii_key)
-            while b < len(t) and low[b].isascii() and low[b].isalpha():
-                b += 1
-            ok = (a not in seen and a not in taken and (a == 0 or not t[a - 1].isalpha())
-                  and (b == len(t) or not t[b].isalpha()))
-            if ok:
-                word = t[a:b]
-                pre, rest = low[a:pos], word[pos - a + len(ascii_key):]
-                ok = pre in res.ascii_prefixes and (rest.lower() in suffixes or rest[:1].isupper())
-                if ok and rest == "" and pre == "" and len(ascii_key) <= 4 \
-                        and word[:1].isupper() and word[1:].islower() and t[b:b + 1] not in ("-", "."):
-                    ok = False  # a bare ``Hue`` needs a brand shape (``Hue-S``)
-            if ok:
-                seen.add(a)
-                mentions.append(_Mention("P", pname, a, b, None,
-                                         weight=float(place["weights"]["province_bare"])
-                                         / float(place["weights"]["province_bare"])))
-            pos = low.find(ascii_key, pos + 1)
+    """Unaccented province names in brand, app and site names (``Hue-S``,
+    ``PhuthoPortal``, ``kontumtv.vn``, ``baobinhphuoc.com.vn``).
+
+    Only brand-shaped ASCII words are read: with a capital letter, or part of
+    a domain name. The word is ``[prefix]<province>[suffix]`` where the
+    suffix is listed or starts with a capital letter.
+    """
+    by_start = res.ascii_by_start
+    for m in _BRAND_RE.finditer(t):
+        if m.start() in taken:
+            continue
+        word = m.group(0)
+        low = word.lower()
+        for pre in res.ascii_prefixes:
+            if not low.startswith(pre):
+                continue
+            rest_low, rest = low[len(pre):], word[len(pre):]
+            for ascii_key, pname in by_start.get(rest_low[:3], ()):
+                if not rest_low.startswith(ascii_key):
+                    continue
+                size = len(ascii_key)
+                tail = rest[size:]
+                if not (tail.lower() in res.ascii_suffixes or tail[:1].isupper()):
+                    continue
+                if not pre and not tail and size <= 4 and word[1:].islower() \
+                        and t[m.end():m.end() + 1] not in ("-", "."):
+                    continue  # a bare ``Hue`` needs a brand shape (``Hue-S``)
+                mentions.append(_Mention("P", pname, m.start(), m.end(), None))
+                break
+            else:
+                continue
+            break
 
 
 def _scan_source_code(lead: str, res: _Resources, mentions: list) -> None:
@@ -661,7 +688,7 @@ def _primary(group: list, res: _Resources) -> str:
         return "D" if "D" in kinds else "P"
     if unit == "district":
         return "D" if "D" in kinds else "-"
-    if unit and unit.startswith("ward:"):
+    if unit and (unit.startswith("ward:") or unit == "street"):
         return "-"
     return "P" if "P" in kinds else "D"
 
@@ -689,11 +716,15 @@ def _weigh(mentions: list, t: str, title_end: int, lead_end: int, res: _Resource
     groups = [by_pos[p] for p in sorted(by_pos)]
     kinds = [_primary(g, res) for g in groups]
     in_list = [False] * len(groups)
+    locator = [False] * len(groups)
     for a in range(len(groups) - 1):
         b = a + 1
         if kinds[a] == kinds[b] and kinds[a] in "PD" and \
                 _LIST_GAP_RE.fullmatch(t, groups[a][0].end, groups[b][0].start):
             in_list[a] = in_list[b] = True
+        elif kinds[a] in "DW" and kinds[b] == "P" and \
+                _LOCATOR_GAP_RE.fullmatch(t, groups[a][0].end, groups[b][0].start):
+            locator[b] = True
 
     ev = _Evidence()
     for g, group in enumerate(groups):
@@ -723,6 +754,8 @@ def _weigh(mentions: list, t: str, title_end: int, lead_end: int, res: _Resource
             factor *= float(w["legal_factor"])
         if in_list[g]:
             factor *= float(w["list_factor"])
+        if locator[g]:
+            factor *= float(w["locator_factor"])
         if _in_parens(t, pos, first.end):
             factor *= float(w["paren_factor"])
         if _is_caption(t, first.end):

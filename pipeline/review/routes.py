@@ -47,7 +47,7 @@ class Undo(BaseModel):
 
 
 @router.get("/info")
-def info(request: Request, store: ReviewStore = Depends(get_store)) -> dict:
+def info(store: ReviewStore = Depends(get_store)) -> dict:
     return {"kb": str(store.dir), "reviewer": store.reviewer, "types": list(FACT_TYPES),
             "topics": list(TOPICS), "qualifiers": list(QUALIFIERS),
             "type_fields": {k: list(v) for k, v in TYPE_FIELDS.items()}, "progress": store.progress()}
@@ -93,13 +93,13 @@ def act(body: Action, store: ReviewStore = Depends(get_store)) -> dict:
     extra = {"base": body.base} if "base" in body.model_fields_set else {}
     rec = store.act(body.action, body.doc_id, body.fact_id, reviewer=body.reviewer, fields=body.fields,
                     start=body.start, end=body.end, ftype=body.type, **extra)
-    return {"record": rec, "document": store.document(body.doc_id)}
+    return {"record": rec, "document": store.document(body.doc_id), "progress": store.progress()}
 
 
 @router.post("/undo")
 def undo(body: Undo, store: ReviewStore = Depends(get_store)) -> dict:
     rec = store.undo(body.reviewer, body.action_id)
-    out = {"record": rec}
+    out = {"record": rec, "progress": store.progress()}
     if rec.get("doc_id"):
         try:
             out["document"] = store.document(rec["doc_id"])

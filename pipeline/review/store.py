@@ -537,6 +537,7 @@ class ReviewStore:
         self._state: Optional[ReviewState] = None
         self._sentences: dict = {}
         self._lock = threading.RLock()
+        self._load_kb()
 
     # KB (read-only) -----------------------------------------------------------
     def _version(self):

@@ -1,0 +1,697 @@
+"""Train, cross-validate and save the shortcoming and topic classifiers.
+
+``python -m pipeline train --data GOLD.jsonl [--data MORE ...] --out models/``
+
+Training data (``--data``, repeatable) may be
+
+- a gold file (JSON Lines ``{id, text, meta, facts}``, the format of the
+  annotation guidelines);
+- a file of labelled sentences, one ``{"text": ..., "shortcoming": true|false,
+  "topic": ...}`` a line (each line is a one-sentence document);
+- a knowledge-base directory curated by reviewers: ``documents.jsonl`` (which
+  keeps each document's text) and ``facts.jsonl``. Facts whose
+  ``review.status`` is ``rejected`` are dropped; when any fact has a
+  ``review``, only documents with a reviewed fact (or ``meta.review_done``)
+  are used.
+
+A document id seen again in a later ``--data`` replaces the earlier one (so
+reviewed corrections override the gold they started from).
+
+Sentences come from the pipeline's own segmenter; a sentence is a positive
+example when a gold shortcoming overlaps at least half of the shorter of the
+two (the scoring rule). Topic examples are every gold fact with a topic:
+numeric facts (the clause around the number, its sentence, the neighbours)
+and shortcomings.
+
+Cross-validation is grouped by document (:class:`StratifiedGroupKFold`: no
+sentence of a test document is seen in training), and reported per input
+file next to the cue-lexicon baseline of :mod:`pipeline.classify`. The
+decision threshold is the one that maximises the (smoothed) F1 of the
+out-of-fold probabilities. End to end, each held-out fold is run through the
+whole pipeline with the models of the other folds and scored with
+:func:`pipeline.evaluate.score`. Then both models are fitted on all the data
+and saved with skops, each with a model card (``<name>.json`` and ``.md``).
+
+The library entry point is :func:`train_models` (a list of gold-format
+dicts), so other sources (review corrections) can be passed in directly.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Optional
+
+import numpy as np
+
+from .document import FACT_TYPES, NUMERIC_TYPES, TOPICS, Document, Fact
+from .errors import PipelineError
+from .features import (CueFeatures, FastUnion, KindFeatures, SyllableNgrams, TopicKeywords, CharNgrams,
+                       fact_records, sentence_records)
+from .models import SHORTCOMING, TOPIC, ShortcomingComponent, TopicComponent, sha256_file
+
+__all__ = ["TrainingDataError", "load_training_data", "load_kb", "prepare", "build_shortcoming_model",
+           "build_topic_model", "cross_validate", "train_models", "add_commands"]
+
+
+class TrainingDataError(PipelineError, ValueError):
+    """Training data that cannot be used (the message names the file and line)."""
+
+
+# --------------------------------------------------------------------------- reading
+def _jsonl(path: Path):
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise TrainingDataError(f"{path}:{lineno}: not valid JSON ({exc.msg}, column {exc.colno})") from None
+            if not isinstance(obj, dict):
+                raise TrainingDataError(f"{path}:{lineno}: expected a JSON object, got {type(obj).__name__}")
+            yield lineno, obj
+
+
+def _check_fact(fact, text: str, where: str, k: int) -> None:
+    if not isinstance(fact, dict):
+        raise TrainingDataError(f"{where}: fact {k} is not an object")
+    ftype = fact.get("type")
+    if ftype not in FACT_TYPES:
+        raise TrainingDataError(f"{where}: fact {k} has unknown type {ftype!r}; use one of {', '.join(FACT_TYPES)}")
+    s, e = fact.get("start"), fact.get("end")
+    if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= len(text)):
+        raise TrainingDataError(f"{where}: fact {k} ({ftype}) has a bad span {s!r}-{e!r} "
+                                f"for a text of {len(text)} characters")
+    topic = fact.get("topic")
+    if topic is not None and topic not in TOPICS:
+        raise TrainingDataError(f"{where}: fact {k} ({ftype} {fact.get('text', text[s:e])[:40]!r}) has unknown "
+                                f"topic {topic!r}; use one of {', '.join(TOPICS)}")
+
+
+def _read_file(path: Path) -> list:
+    docs = []
+    kinds = set()
+    last = 0
+    for lineno, obj in _jsonl(path):
+        last = lineno
+        where = f"{path}:{lineno}"
+        text = obj.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise TrainingDataError(f"{where}: no 'text' (every line needs the document or sentence text)")
+        if "facts" in obj:
+            kinds.add("gold")
+            if not isinstance(obj["facts"], list):
+                raise TrainingDataError(f"{where}: 'facts' must be a list")
+            for k, f in enumerate(obj["facts"]):
+                _check_fact(f, text, where, k)
+            doc_id = str(obj.get("id") or f"{path.name}:{lineno}")
+            docs.append({"id": doc_id, "text": text, "meta": obj.get("meta") or {},
+                         "facts": [dict(f) for f in obj["facts"]], "_file": str(path), "_line": lineno})
+        elif "shortcoming" in obj:
+            kinds.add("sentences")
+            label = obj["shortcoming"]
+            if not isinstance(label, bool):
+                raise TrainingDataError(f"{where}: 'shortcoming' must be true or false, got {label!r}")
+            topic = obj.get("topic")
+            if topic is not None and topic not in TOPICS:
+                raise TrainingDataError(f"{where}: unknown topic {topic!r}; use one of {', '.join(TOPICS)}")
+            start = len(text) - len(text.lstrip())
+            end = len(text.rstrip())
+            facts = [{"type": "shortcoming", "start": start, "end": end, "text": text[start:end],
+                      **({"topic": topic} if topic else {})}] if label else []
+            docs.append({"id": f"{path.name}:{lineno}", "text": text, "meta": {}, "facts": facts,
+                         "_file": str(path), "_line": lineno})
+        else:
+            raise TrainingDataError(f"{where}: no shortcoming labels: a line needs 'facts' (gold format) "
+                                    "or 'shortcoming': true/false (labelled sentence)")
+    if not docs:
+        raise TrainingDataError(f"{path}: no documents (empty file)")
+    if "gold" in kinds and not any(f["type"] == "shortcoming" for d in docs for f in d["facts"]):
+        raise TrainingDataError(
+            f"{path}: no shortcoming labels: none of its {len(docs)} documents (lines 1-{last}) has a "
+            "'shortcoming' fact, so it cannot teach the sentence classifier. Annotate the shortcoming "
+            "sentences, or pass sentences as {\"text\": ..., \"shortcoming\": false} lines")
+    return docs
+
+
+def _reviewed(fact: dict) -> bool:
+    rev = fact.get("review")
+    return isinstance(rev, dict) and rev.get("status") not in (None, "", "pending", "unreviewed")
+
+
+def load_kb(kb_dir) -> list:
+    """Gold-format documents from a (reviewed) knowledge-base directory.
+
+    Parameters
+    ----------
+    kb_dir : str or Path
+        Holds ``documents.jsonl`` (with ``text``) and ``facts.jsonl``.
+
+    Returns
+    -------
+    list of dict
+        ``{id, text, meta, facts}`` per usable document: rejected facts
+        dropped; when any fact carries a ``review``, only documents with at
+        least one reviewed fact or ``meta.review_done`` are kept.
+
+    Raises
+    ------
+    TrainingDataError
+        A missing file, a document without text, a bad fact (file and line
+        named), or no shortcoming fact in the documents kept.
+    """
+    kb = Path(kb_dir)
+    docs_path, facts_path = kb / "documents.jsonl", kb / "facts.jsonl"
+    for p in (docs_path, facts_path):
+        if not p.is_file():
+            raise TrainingDataError(f"{kb}: not a knowledge base ({p.name} is missing); "
+                                    "`python -m pipeline extract ... --out KB_DIR` writes one")
+    docs: dict = {}
+    for lineno, d in _jsonl(docs_path):
+        text = d.get("text")
+        if "id" not in d or not isinstance(text, str):
+            raise TrainingDataError(f"{docs_path}:{lineno}: a document needs 'id' and 'text' "
+                                    "(re-run extract: documents.jsonl keeps each document's text)")
+        docs[str(d["id"])] = {"id": str(d["id"]), "text": text, "meta": d.get("meta") or {}, "facts": [],
+                              "_file": str(kb), "_line": lineno, "_reviewed": bool((d.get("meta") or {})
+                                                                                   .get("review_done"))}
+    any_review = False
+    for lineno, f in _jsonl(facts_path):
+        doc = docs.get(str(f.get("doc_id")))
+        where = f"{facts_path}:{lineno}"
+        if doc is None:
+            raise TrainingDataError(f"{where}: fact of unknown document {f.get('doc_id')!r} "
+                                    f"(not in {docs_path.name})")
+        if "review" in f:
+            any_review = True
+        if _reviewed(f):
+            doc["_reviewed"] = True
+        if isinstance(f.get("review"), dict) and f["review"].get("status") == "rejected":
+            continue
+        _check_fact(f, doc["text"], where, 0)
+        doc["facts"].append({k: v for k, v in f.items() if k not in ("doc_id", "id", "review", "sentence")})
+    kept = [d for d in docs.values() if d.pop("_reviewed") or not any_review] if any_review else list(docs.values())
+    for d in docs.values():
+        d.pop("_reviewed", None)
+    if not kept:
+        raise TrainingDataError(f"{kb}: no reviewed document (facts have 'review' fields, but no document has "
+                                "a reviewed fact or meta.review_done)")
+    if not any(f["type"] == "shortcoming" for d in kept for f in d["facts"]):
+        raise TrainingDataError(f"{facts_path}: no shortcoming labels in the {len(kept)} documents used")
+    return kept
+
+
+def load_training_data(paths: Iterable) -> list:
+    """Read every ``--data`` source into one list of gold-format documents.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Gold files, labelled-sentence files and KB directories.
+
+    Returns
+    -------
+    list of dict
+        Documents with ``_file`` / ``_line`` telling where they came from; a
+        later document with the same id replaces an earlier one.
+    """
+    out: dict = {}
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            docs = load_kb(p)
+        elif p.is_file():
+            docs = _read_file(p)
+        else:
+            raise TrainingDataError(f"training data not found: {p}")
+        for d in docs:
+            out.pop(d["id"], None)
+            out[d["id"]] = d
+    return list(out.values())
+
+
+def file_digests(paths: Iterable) -> list:
+    """``[{path, sha256, bytes}]`` of training files (KB directories: their two JSONL files)."""
+    out = []
+    for path in paths:
+        p = Path(path)
+        files = [p / "documents.jsonl", p / "facts.jsonl"] if p.is_dir() else [p]
+        for f in files:
+            out.append({"path": _display_path(f), "sha256": sha256_file(f), "bytes": f.stat().st_size})
+    return out
+
+
+def _display_path(p) -> str:
+    p = Path(p).resolve()
+    root = Path(__file__).resolve().parent.parent
+    for base, prefix in ((root, ""), (root.parent, "../")):
+        try:
+            return prefix + str(p.relative_to(base))
+        except ValueError:
+            continue
+    return str(p)
+
+
+# --------------------------------------------------------------------------- examples
+class Prepared:
+    """Examples of both classifiers, built from gold-format documents.
+
+    Attributes
+    ----------
+    docs : list of dict
+    documents : list of Document
+        Segmented (``clean`` + ``segment``).
+    sent_records, sent_y, sent_doc, sent_keep : lists / arrays
+        One entry per sentence; ``sent_keep`` is False for page chrome.
+    topic_records, topic_y, topic_doc, topic_kind : lists / arrays
+        One entry per gold fact with a topic.
+    """
+
+
+def _overlaps_half(s0, e0, s1, e1) -> bool:
+    shared = min(e0, e1) - max(s0, s1)
+    return shared > 0 and 2 * shared >= min(e0 - s0, e1 - s1)
+
+
+def prepare(docs: list, patterns=None) -> Prepared:
+    """Segment the documents and build the examples of both classifiers.
+
+    Parameters
+    ----------
+    docs : list of dict
+        Gold-format documents.
+    patterns : PatternSet or path, optional
+
+    Returns
+    -------
+    Prepared
+    """
+    from .language import Pipeline
+
+    nlp = Pipeline(("clean", "segment"), patterns=patterns)
+    P = Prepared()
+    P.docs, P.documents = docs, []
+    P.sent_records, P.sent_y, P.sent_doc, P.sent_keep = [], [], [], []
+    P.topic_records, P.topic_y, P.topic_doc, P.topic_kind = [], [], [], []
+    for i, d in enumerate(docs):
+        doc = nlp(Document(id=d["id"], text=d["text"]))
+        P.documents.append(doc)
+        golds = [(f["start"], f["end"]) for f in d["facts"] if f["type"] == "shortcoming"]
+        for s, rec in zip(doc.sentences, sentence_records(doc)):
+            P.sent_records.append(rec)
+            P.sent_y.append(int(any(_overlaps_half(s.start, s.end, a, b) for a, b in golds)))
+            P.sent_doc.append(i)
+            P.sent_keep.append(not (doc.ignored and doc.is_ignored(s.start, s.end)
+                                    and doc.is_ignored(s.start, s.start + 1)))
+        tfacts = [f for f in d["facts"] if f.get("topic") and f["type"] != "legal_ref"]
+        facts = [Fact(f["type"], f["start"], f["end"], d["text"][f["start"]:f["end"]]) for f in tfacts]
+        P.topic_records.extend(fact_records(doc, facts))
+        P.topic_y.extend(f["topic"] for f in tfacts)
+        P.topic_doc.extend([i] * len(tfacts))
+        P.topic_kind.extend("shortcoming" if f["type"] == "shortcoming" else "numeric" for f in tfacts)
+    P.sent_y, P.sent_doc, P.sent_keep = np.array(P.sent_y), np.array(P.sent_doc), np.array(P.sent_keep)
+    P.topic_y, P.topic_doc, P.topic_kind = np.array(P.topic_y), np.array(P.topic_doc), np.array(P.topic_kind)
+    return P
+
+
+# --------------------------------------------------------------------------- models
+#: The settings of the committed models, chosen by grouped CV (docs/classifiers.md has the table).
+SHORTCOMING_SETTINGS = {"ngram_range": (1, 2), "context_ngrams": True, "cues": True, "char": False,
+                        "C": 0.5, "class_weight": "balanced"}
+TOPIC_SETTINGS = {"ngram_range": (1, 2), "clause_weight": 1.0, "sentence_weight": 0.6, "context_weight": 0.3,
+                  "head_weight": 0.0, "keywords": True, "C": 4.0, "class_weight": None}
+
+
+def build_shortcoming_model(ngram_range=(1, 2), context_ngrams=True, cues=True, char=False, C=0.5,
+                            class_weight="balanced", max_features=20000, seed=0):
+    """The shortcoming sentence classifier (unfitted).
+
+    Parameters
+    ----------
+    ngram_range : tuple of int, default=(1, 2)
+        Syllable n-grams of the sentence.
+    context_ngrams : bool, default=True
+        Also unigrams of the previous and next sentences (down-weighted).
+    cues : bool, default=True
+        :class:`~pipeline.features.CueFeatures`.
+    char : bool, default=False
+        Character 2-4-grams (slower; measured, not used by default).
+    C : float, default=0.5
+        Inverse regularisation of the logistic regression.
+    class_weight : str or None, default="balanced"
+    max_features : int, default=20000
+    seed : int, default=0
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        ``features`` (:class:`~pipeline.features.FastUnion`) then ``clf``
+        (:class:`~sklearn.linear_model.LogisticRegression`).
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    parts = [("syl", SyllableNgrams("tokens", ngram_range=tuple(ngram_range), max_features=max_features))]
+    weights = {}
+    if context_ngrams:
+        parts += [("prev", SyllableNgrams("prev_tokens", ngram_range=(1, 1), max_features=5000)),
+                  ("next", SyllableNgrams("next_tokens", ngram_range=(1, 1), max_features=5000))]
+        weights.update(prev=0.3, next=0.3)
+    if char:
+        parts.append(("char", CharNgrams("tokens", ngram_range=(2, 4), max_features=30000)))
+    if cues:
+        parts.append(("cues", CueFeatures()))
+    return Pipeline([("features", FastUnion(parts, transformer_weights=weights or None)),
+                     ("clf", LogisticRegression(C=C, class_weight=class_weight, max_iter=5000, random_state=seed))])
+
+
+def build_topic_model(ngram_range=(1, 2), clause_weight=1.0, window_weight=1.0, sentence_weight=0.6,
+                      context_weight=0.3, head_weight=0.0, keywords=True, kw_fields=("clause", "window", "sentence"),
+                      C=4.0, class_weight=None, max_features=20000, seed=0):
+    """The topic classifier (unfitted).
+
+    Parameters
+    ----------
+    ngram_range : tuple of int, default=(1, 2)
+    clause_weight, sentence_weight, context_weight, head_weight : float
+        Weights of the n-grams of the clause around the number, of the
+        sentence, of the previous + next sentences and of the document's
+        first sentence (0 leaves a part out).
+    keywords : bool, default=True
+        :class:`~pipeline.features.TopicKeywords` on the clause and the sentence.
+    C : float, default=4.0
+    class_weight : str or None, default=None
+    max_features : int, default=20000
+    seed : int, default=0
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    parts, weights = [], {}
+    for name, field, w, rng in (("clause", "clause", clause_weight, ngram_range),
+                                ("window", "window", window_weight, ngram_range),
+                                ("sentence", "sentence", sentence_weight, ngram_range),
+                                ("prev", "prev", context_weight, (1, 1)),
+                                ("next", "next", context_weight, (1, 1)),
+                                ("head", "head", head_weight, (1, 1))):
+        if w:
+            parts.append((name, SyllableNgrams(field, ngram_range=tuple(rng), max_features=max_features)))
+            weights[name] = w
+    if keywords:
+        parts += [(f"kw_{f}", TopicKeywords(f, weight=0.5 if f == "sentence" else 1.0)) for f in kw_fields]
+    parts.append(("kind", KindFeatures()))
+    return Pipeline([("features", FastUnion(parts, transformer_weights=weights)),
+                     ("clf", LogisticRegression(C=C, class_weight=class_weight, max_iter=5000, random_state=seed))])
+
+
+# --------------------------------------------------------------------------- evaluation
+def _folds(P: Prepared, n_splits: int, seed: int) -> np.ndarray:
+    """A fold number per document (stratified on sentence labels, grouped by document)."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    n_docs = len(P.docs)
+    fold = np.zeros(n_docs, dtype=int)
+    if n_docs < n_splits:
+        raise TrainingDataError(f"cross-validation needs at least {n_splits} documents, got {n_docs}; "
+                                "use --folds with a smaller number or --no-cv")
+    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    idx = np.arange(len(P.sent_y))
+    for k, (_, test) in enumerate(cv.split(idx, P.sent_y, groups=P.sent_doc)):
+        fold[np.unique(P.sent_doc[test])] = k
+    return fold
+
+
+def choose_threshold(y, p, grid=None) -> tuple:
+    """The threshold maximising F1 of ``p >= t``, smoothed over neighbouring thresholds.
+
+    Parameters
+    ----------
+    y : array of 0/1
+    p : array of float
+    grid : array, optional
+        Candidate thresholds (default 0.05, 0.06, ..., 0.95).
+
+    Returns
+    -------
+    threshold : float
+    f1 : float
+        F1 at that threshold.
+    """
+    y = np.asarray(y)
+    p = np.asarray(p)
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2) if grid is None else np.asarray(grid)
+    f1s = []
+    for t in grid:
+        pred = p >= t
+        tp = int(np.sum(pred & (y == 1)))
+        fp = int(np.sum(pred & (y == 0)))
+        fn = int(np.sum(~pred & (y == 1)))
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    f1s = np.array(f1s)
+    smooth = np.convolve(np.pad(f1s, 2, mode="edge"), np.ones(5) / 5, mode="valid")
+    best = int(np.argmax(smooth))
+    return float(grid[best]), float(f1s[best])
+
+
+def _prf_table(y_true, y_pred, labels) -> dict:
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    per = {str(lab): {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
+                      "f1": round(float(f[i]), 4), "support": int(s[i])} for i, lab in enumerate(labels)}
+    cm = confusion_matrix(y_true, y_pred, labels=labels)
+    return {"per_class": per, "labels": [str(x) for x in labels], "confusion": cm.tolist()}
+
+
+def _binary(y, pred) -> dict:
+    y, pred = np.asarray(y), np.asarray(pred).astype(bool)
+    tp = int(np.sum(pred & (y == 1)))
+    fp = int(np.sum(pred & (y == 0)))
+    fn = int(np.sum(~pred & (y == 1)))
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    return {"tp": tp, "fp": fp, "fn": fn, "precision": round(prec, 4), "recall": round(rec, 4),
+            "f1": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0}
+
+
+def _lexicon_baseline(P: Prepared, patterns=None) -> tuple:
+    """Baseline decisions: lexicon shortcoming per sentence, lexicon topic per gold fact."""
+    from .classify import LexiconShortcomings, LexiconTopics
+    from .patterns import PatternSet, load
+
+    pset = patterns if isinstance(patterns, PatternSet) else load(patterns)
+    lex_sc, lex_tp = LexiconShortcomings(pset), LexiconTopics(pset)
+    sent = np.array([lex_sc.is_shortcoming(r["text"]) for r in P.sent_records], dtype=int)
+    topics = []
+    for i, d in enumerate(P.docs):
+        tfacts = [f for f in d["facts"] if f.get("topic") and f["type"] != "legal_ref"]
+        doc = P.documents[i]
+        facts = [Fact(f["type"], f["start"], f["end"], d["text"][f["start"]:f["end"]],
+                      sentence=doc.sentence_at(f["start"])) for f in tfacts]
+        tmp = Document(doc.id, doc.text, sentences=doc.sentences, facts=facts)
+        lex_tp(tmp)
+        topics.extend(f.topic for f in facts)
+    return sent, np.array(topics)
+
+
+def cross_validate(P: Prepared, n_splits: int = 5, seed: int = 0, sc_settings=None, topic_settings=None,
+                   baseline: bool = True, patterns=None) -> dict:
+    """Grouped cross-validation of both classifiers (and the lexicon baseline).
+
+    Parameters
+    ----------
+    P : Prepared
+    n_splits : int, default=5
+    seed : int, default=0
+    sc_settings, topic_settings : dict, optional
+        Keyword arguments of the model builders (default: the committed settings).
+    baseline : bool, default=True
+    patterns : PatternSet or path, optional
+
+    Returns
+    -------
+    dict
+        ``fold`` (per document), ``sent_proba`` and ``topic_pred`` (out of
+        fold), ``threshold``, and with ``baseline`` the lexicon's decisions.
+    """
+    with _one_thread():
+        return _cross_validate(P, n_splits, seed, sc_settings, topic_settings, baseline, patterns)
+
+
+def _one_thread():
+    """BLAS on one thread: on small problems threads only contend (L-BFGS runs 10x faster)."""
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=1)
+
+
+def _cross_validate(P, n_splits, seed, sc_settings, topic_settings, baseline, patterns) -> dict:
+    sc_settings = {**SHORTCOMING_SETTINGS, **(sc_settings or {})}
+    topic_settings = {**TOPIC_SETTINGS, **(topic_settings or {})}
+    fold = _folds(P, n_splits, seed)
+    sent_fold, topic_fold = fold[P.sent_doc], fold[P.topic_doc]
+    proba = np.zeros(len(P.sent_y))
+    tpred = np.empty(len(P.topic_y), dtype=object)
+    tconf = np.zeros(len(P.topic_y))
+    recs = np.empty(len(P.sent_records), dtype=object)
+    recs[:] = P.sent_records
+    trecs = np.empty(len(P.topic_records), dtype=object)
+    trecs[:] = P.topic_records
+    keep = P.sent_keep
+    for k in range(n_splits):
+        tr = (sent_fold != k) & keep
+        te = sent_fold == k
+        m = build_shortcoming_model(seed=seed, **sc_settings).fit(list(recs[tr]), P.sent_y[tr])
+        proba[te] = m.predict_proba(list(recs[te]))[:, 1]
+        ttr, tte = topic_fold != k, topic_fold == k
+        if tte.any():
+            tm = build_topic_model(seed=seed, **topic_settings).fit(list(trecs[ttr]), P.topic_y[ttr])
+            pp = tm.predict_proba(list(trecs[tte]))
+            tpred[tte] = tm.classes_[pp.argmax(axis=1)]
+            tconf[tte] = pp.max(axis=1)
+    thr, _ = choose_threshold(P.sent_y[keep], proba[keep])
+    out = {"fold": fold, "sent_proba": proba, "topic_pred": tpred, "topic_conf": tconf, "threshold": thr,
+           "n_splits": n_splits, "seed": seed, "sc_settings": sc_settings, "topic_settings": topic_settings}
+    if baseline:
+        out["lex_sent"], out["lex_topic"] = _lexicon_baseline(P, patterns)
+    return out
+
+
+def cv_report(P: Prepared, cv: dict, threshold: Optional[float] = None) -> dict:
+    """CV metrics per input file and overall, model next to baseline.
+
+    Returns
+    -------
+    dict
+        ``{source: {shortcoming: {model, baseline, per_class}, topic: {...}}}``
+        with ``source`` = file path or ``"all"``.
+    """
+    thr = cv["threshold"] if threshold is None else threshold
+    files = [d["_file"] for d in P.docs]
+    groups = {"all": None}
+    for f in dict.fromkeys(files):
+        groups[_display_path(f)] = f
+    report = {}
+    for name, f in groups.items():
+        sm = P.sent_keep & (np.ones(len(P.sent_y), bool) if f is None
+                            else np.array([files[i] == f for i in P.sent_doc]))
+        tmask = (np.ones(len(P.topic_y), bool) if f is None else np.array([files[i] == f for i in P.topic_doc]))
+        entry = {"documents": int(len(set(P.sent_doc[sm].tolist()))), "sentences": int(sm.sum()),
+                 "shortcoming_sentences": int(P.sent_y[sm].sum())}
+        y = P.sent_y[sm]
+        pred = cv["sent_proba"][sm] >= thr
+        sc = {"model": _binary(y, pred), **_prf_table(y, pred.astype(int), [0, 1])}
+        if "lex_sent" in cv:
+            sc["baseline"] = _binary(y, cv["lex_sent"][sm])
+        entry["shortcoming"] = sc
+        if tmask.any():
+            yt, pt = P.topic_y[tmask], cv["topic_pred"][tmask].astype(str)
+            kinds = P.topic_kind[tmask]
+            tp = {"facts": int(tmask.sum()), "model": _acc(yt, pt),
+                  "model_by_kind": {k: _acc(yt[kinds == k], pt[kinds == k]) for k in ("numeric", "shortcoming")},
+                  **_prf_table(yt, pt, list(TOPICS))}
+            if "lex_topic" in cv:
+                lt = cv["lex_topic"][tmask].astype(str)
+                tp["baseline"] = _acc(yt, lt)
+                tp["baseline_by_kind"] = {k: _acc(yt[kinds == k], lt[kinds == k]) for k in ("numeric", "shortcoming")}
+            entry["topic"] = tp
+        report[name] = entry
+    return report
+
+
+def _acc(y, p) -> dict:
+    n = int(len(y))
+    c = int(np.sum(np.asarray(y) == np.asarray(p)))
+    return {"accuracy": round(c / n, 4) if n else 0.0, "correct": c, "n": n}
+
+
+def end_to_end(P: Prepared, cv: dict, patterns=None) -> dict:
+    """Run each held-out fold through the whole pipeline with the other folds' models.
+
+    Each fold's threshold is chosen on the out-of-fold probabilities of the
+    training documents only. Documents from labelled-sentence files are not
+    scored (they are single sentences, not articles).
+
+    Returns
+    -------
+    dict
+        ``{source: report}`` of :func:`pipeline.evaluate.score` (summarised:
+        shortcoming P/R/F1, topic accuracy overall / numeric / shortcoming,
+        micro F1), per gold file and ``"all"``.
+    """
+    from .evaluate import score
+    from .language import Pipeline
+
+    nlp = Pipeline(("clean", "segment", "patterns"), patterns=patterns)
+    fold, n_splits, seed = cv["fold"], cv["n_splits"], cv["seed"]
+    gold_idx = [i for i, d in enumerate(P.docs) if "facts" in d and not d["id"].startswith(Path(d["_file"]).name + ":")]
+    preds = {}
+    recs = np.empty(len(P.sent_records), dtype=object)
+    recs[:] = P.sent_records
+    trecs = np.empty(len(P.topic_records), dtype=object)
+    trecs[:] = P.topic_records
+    sent_fold, topic_fold = fold[P.sent_doc], fold[P.topic_doc]
+    for k in range(n_splits):
+        test_docs = [i for i in gold_idx if fold[i] == k]
+        if not test_docs:
+            continue
+        tr = (sent_fold != k) & P.sent_keep
+        thr, _ = choose_threshold(P.sent_y[tr], cv["sent_proba"][tr])
+        sm = build_shortcoming_model(seed=seed, **cv["sc_settings"]).fit(list(recs[tr]), P.sent_y[tr])
+        tm = build_topic_model(seed=seed, **cv["topic_settings"]).fit(list(trecs[topic_fold != k]),
+                                                                     P.topic_y[topic_fold != k])
+        sc, tc = ShortcomingComponent(sm, threshold=thr), TopicComponent(tm)
+        for i in test_docs:
+            d = P.docs[i]
+            doc = tc(sc(nlp(Document(d["id"], d["text"]))))
+            preds[d["id"]] = {"id": d["id"], "meta": {}, "facts": [f.to_dict(d["id"]) for f in doc.facts]}
+    files = [P.docs[i]["_file"] for i in gold_idx]
+    out = {}
+    for name, f in [("all", None)] + [(_display_path(f), f) for f in dict.fromkeys(files)]:
+        golds = [P.docs[i] for i in gold_idx if f is None or P.docs[i]["_file"] == f]
+        rep = score([{k: v for k, v in g.items() if not k.startswith("_")} for g in golds],
+                    [preds[g["id"]] for g in golds])
+        out[name] = _summary(rep)
+    return out
+
+
+def _summary(rep: dict) -> dict:
+    def r4(d):
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in d.items()}
+    return {"documents": rep["documents"]["scored"], "shortcoming": r4(rep["per_type"]["shortcoming"]),
+            "topic_accuracy": r4(rep["topic_accuracy"]),
+            "topic_accuracy_by_type": {k: r4(v) for k, v in rep["topic_accuracy_by_type"].items()},
+            "micro": r4(rep["micro"])}
+
+
+def lexicon_end_to_end(P: Prepared, patterns=None) -> dict:
+    """The same end-to-end summary for the lexicon pipeline (no training involved)."""
+    from .evaluate import score
+    from .language import Pipeline
+
+    nlp = Pipeline(("clean", "segment", "patterns", "shortcomings_lexicon", "topics_lexicon"), patterns=patterns)
+    gold_idx = [i for i, d in enumerate(P.docs) if not d["id"].startswith(Path(d["_file"]).name + ":")]
+    out = {}
+    files = [P.docs[i]["_file"] for i in gold_idx]
+    preds = {}
+    for i in gold_idx:
+        d = P.docs[i]
+        doc = nlp(Document(d["id"], d["text"]))
+        preds[d["id"]] = {"id": d["id"], "meta": {}, "facts": [f.to_dict(d["id"]) for f in doc.facts]}
+    for name, f in [("all", None)] + [(_display_path(f), f) for f in dict.fromkeys(files)]:
+        golds = [P.docs[i] for i in gold_idx if f is None or P.docs[i]["_file"] == f]
+        rep = score([{k: v for k, v in g.items() if not k.startswith("_")} for g in golds],
+                    [preds[g["id"]] for g in golds])
+        out[name] = _summary(rep)
+    return out
