@@ -96,7 +96,7 @@ class _District:
 @dataclass
 class _Resources:
     cfg: dict
-    provinces: dict                       # name -> {"type", "province_2025", "central"}
+    provinces: dict                       # name -> {"type", "central", "province_2025"}
     districts: list                       # [_District]
     names: dict                           # key -> [("P", name) | ("D", index)]
     wards: dict                           # key -> [(type, district, province)]
@@ -105,6 +105,7 @@ class _Resources:
     ascii_by_start: dict = field(default_factory=dict)  # first 3 letters -> [(key, name)], longest first
     # compiled regexes
     unit_re: Optional[re.Pattern] = None             # unit word at the end of a window
+    unit_last_words: Optional[frozenset] = None      # their last words (None: no fast path)
     name_starts: dict = field(default_factory=dict)  # first token of a name -> most tokens
     ward_starts: dict = field(default_factory=dict)  # the same for commune names
     source_code_re: Optional[re.Pattern] = None
@@ -123,6 +124,24 @@ class _Resources:
 _RES: Optional[_Resources] = None
 
 
+def _last_words(patterns: list) -> Optional[frozenset]:
+    """Last words of simple unit-word patterns (``thị\\s+xã`` -> ``xã``,
+    ``tp\\.?`` -> ``tp``, ``tp.``); None when a pattern is too complex to tell."""
+    out = set()
+    for pat in patterns:
+        last = re.split(r"\\s[+*]", pat)[-1]
+        optional_dot = last.endswith("\\.?")
+        if optional_dot:
+            last = last[:-3]
+        last = last.replace("\\.", ".")
+        if re.search(r"[\\()\[\]?*+|{}^$]", last):
+            return None
+        out.add(last.lower())
+        if optional_dot:
+            out.add(last.lower() + ".")
+    return frozenset(out)
+
+
 def _load_resources() -> _Resources:
     """Read the YAML patterns and the gazetteer and compile everything once."""
     global _RES
@@ -135,8 +154,7 @@ def _load_resources() -> _Resources:
     provinces = {}
     names: dict = defaultdict(list)
     for pname, info in gaz["provinces"].items():
-        central = info["type"] == "Thành phố" or pname == "Thừa Thiên Huế"
-        provinces[pname] = {**info, "central": central}
+        provinces[pname] = dict(info)
         names[name_key(pname)].append(("P", pname))
     for pname, aliases in (place.get("province_aliases") or {}).items():
         if pname not in provinces:
@@ -183,6 +201,7 @@ def _load_resources() -> _Resources:
 
     units = place["units"]
     # districts first: ``thị xã`` before ``xã``
+    res.unit_last_words = _last_words([p for ps in units.values() for p in ps])
     res.unit_re = re.compile("(?i)(?<!\\w)(?:%s)\\s*$" % "|".join(
         f"(?P<{kind}>{'|'.join(units[kind])})" for kind in ("district", "ward", "province", "central", "street")
         if units.get(kind)))
@@ -252,6 +271,7 @@ _PLACE_DATE_RE = re.compile(
     r"(?m)(?:^|\|)[ \t|]*(?P<place>[^\W\d_][\w'\- \t]{0,40}(?:\n[ \t]*[^\W\d_][\w'\- \t]{0,30})?),[ \t]*"
     rf"(?P<date>(?i:ngày)\s+\d{{1,2}}\s+(?i:tháng)\s+\d{{1,2}}\s*,?\s+(?i:năm)\s+{_YEAR})")
 _LINE_RE = re.compile(r"[^\n]*")
+_LEAD_TIME_RE = re.compile(rf"^{_TIME}\s*[,\-–|]?\s*")
 _BYLINE_LABEL_RE = re.compile(r"(?i)^(?:tác\s+giả|bài(?:\s+và|\s*,)?\s*ảnh|bài|người\s+viết|phóng\s+viên|"
                               r"pv|nguồn|theo)\s*:?\s*")
 
@@ -299,7 +319,8 @@ def parse_date(value: str) -> Optional[str]:
 
 def _header_end(text: str, max_lines: int, max_chars: int) -> int:
     """End offset of the page header: the first ``max_lines`` non-empty lines,
-    cut at ``max_chars`` characters (but never inside the first line)."""
+    cut at ``max_chars`` characters (but never inside a first line shorter
+    than twice that)."""
     seen = 0
     pos = 0
     n = len(text)
@@ -312,17 +333,19 @@ def _header_end(text: str, max_lines: int, max_chars: int) -> int:
     end = min(pos, n)
     first_nl = text.find("\n", len(text) - len(text.lstrip()))
     first_end = n if first_nl < 0 else first_nl
-    return max(min(end, max_chars), min(first_end, n))
+    return max(min(end, max_chars), min(first_end, n, 2 * max_chars))
 
 
-def _stamp_prefix_ok(pre: str, res: _Resources) -> Optional[str]:
+def _stamp_prefix_ok(pre: str, res: _Resources, piped: bool = False) -> Optional[str]:
     """Classify the words before a date on a timestamp line.
 
     Returns ``"weekday"`` (``Thứ tư -``, ``Chủ nhật,``), ``"byline"``
-    (nothing, or up to four capitalised words: ``PV``, ``Lệ Thu``, ``Ngày``)
+    (nothing, or up to four capitalised words: ``PV``, ``Minh Anh``, ``Ngày``)
     or None when the words make a sentence.
     """
+    piped = piped or "|" in pre  # ``Tin tức - Sự kiện | 07/10/2024``: page chrome
     pre = _BYLINE_LABEL_RE.sub("", pre.strip(" \t,-–|:")).strip(" \t,-–|:")
+    pre = _LEAD_TIME_RE.sub("", pre)  # ``14:30 | Thứ Hai, 07/10/2024``
     if not pre:
         return "byline"
     if res.weekday_re.fullmatch(pre):
@@ -332,6 +355,8 @@ def _stamp_prefix_ok(pre: str, res: _Resources) -> Optional[str]:
     words = re.findall(r"[^\W\d_][\w'.]*", pre)
     if 0 < len(words) <= 4 and all(w[0].isupper() for w in words):
         return "byline"
+    if piped and len(words) <= 6:
+        return "byline"
     return None
 
 
@@ -339,9 +364,9 @@ def find_published(text: str) -> Optional[str]:
     """The publication / last-update date shown in the page header.
 
     Candidates, strongest first: a leading ``date 2025-10-10`` line; a
-    labelled date (``Cập nhật: 05/12/2022 | 08:27``, ``Ngày đăng: ...``,
-    ``Ngày: 08/04/2025``); a stand-alone timestamp line (``16:31,
-    18/02/2020``, ``PV 09/12/2023 13:54``, ``Thứ tư - 22/11/2023 21:28``,
+    labelled date (``Cập nhật: 07/03/2023 | 09:15``, ``Ngày đăng: ...``,
+    ``Ngày: 12/06/2024``); a stand-alone timestamp line (``08:05,
+    14/01/2022``, ``PV 14/03/2023 10:20``, ``Thứ năm - 05/10/2023 16:40``,
     ``20 December 2022``); an official document's ``<Place>, ngày 10 tháng 4
     năm 2024`` line; a weekday-and-date line without a time (often a site
     clock); a first line that is a legal document's title with its date.
@@ -391,7 +416,7 @@ def find_published(text: str) -> Optional[str]:
         sm = _STAMP_RE.fullmatch(s)
         if not sm:
             continue
-        kind = _stamp_prefix_ok(sm.group("pre"), res)
+        kind = _stamp_prefix_ok(sm.group("pre"), res, "|" in s[sm.end("pre"):sm.start("date")])
         if kind is None:
             continue
         timed = bool(sm.group("t1") or sm.group("t2"))
@@ -420,7 +445,7 @@ def find_published(text: str) -> Optional[str]:
                 offer(3, head_len + line.start(), _iso(dm))
                 break
 
-    # 5. the first line is a legal document's title: ``Nghị quyết số 22/NQ-TU ngày 08/6/2022 ...``
+    # 5. the first line is a legal document's title: ``Quyết định số 15/QĐ-UBND ngày 03/3/2021 ...``
     if best is None:
         first = head.lstrip().split("\n", 1)[0]
         tm = res.doc_title_re.match(first)
@@ -438,8 +463,8 @@ _RUN_RE = regex.compile(
     r"(?<![\p{L}\p{M}\d'])\p{Lu}[\p{L}\p{M}\d']*"
     r"(?:(?:[ \t]*[\-–][ \t]*|[ \t]*\n[ \t]*|[ \t]+)\p{Lu}[\p{L}\p{M}\d']*)*")
 _TOKEN_RE = regex.compile(r"[\p{L}\p{M}\d']+")
-#: An ASCII word shaped like a brand or a domain: ``Hue-S``, ``PhuthoPortal``, ``kontumtv.vn``.
-_BRAND_CHARS = 1500  # brand and site names are read in the title and lead only
+#: An ASCII word shaped like a brand or a domain: ``Hue-Smart``, ``PhuYenPortal``, ``laocaitv.vn``.
+_BRAND_CHARS = 800  # brand and site names are read in the title and lead only
 _BRAND_RE = re.compile(r"\b(?:[a-z]*[A-Z][A-Za-z]*|[a-z]{3,}(?=\.[a-z]))\b")
 _QUAN_NUM_RE = re.compile(r"(?i)(?<!\w)quận\s+(\d{1,2})(?!\d)")
 #: A legal reference and its issuer, ending where a mention starts
@@ -457,6 +482,7 @@ _ANAPHORA_RE = regex.compile(
     r"(?<![\p{L}\d])(?<!(?:các|những|nhiều|mỗi|\d)\s+)(?i:tỉnh)(?!\s*\p{Lu})(?!,?\s+thành)(?![\p{L}])")
 #: Between a district (or commune) and the province that locates it.
 _LOCATOR_GAP_RE = re.compile(r"\s*(?:[,\-–(]|\s)\s*(?:(?i:tỉnh|thành\s+phố|tp\.?)\s*)?")
+_LAST_WORD_RE = re.compile(r"([^\s(\[]+)\s*$")
 _UNIT_TOKENS = {
     "tỉnh": "province", "huyện": "district", "quận": "district", "xã": "ward:xã",
     "phường": "ward:phường", "tp": "central", "tx": "district", "tt": "ward:thị trấn",
@@ -487,7 +513,7 @@ def _scan(t: str, res: _Resources, lead_end: int) -> list:
         if info is None:
             keys = tuple(_token_key(w) for w in _TOKEN_RE.findall(text))
             info = (keys, _match_run(keys, "?", res), bool(keys) and keys[0] in res.ward_starts)
-            if len(cache) > 200_000:
+            if len(cache) > 50_000:
                 cache.clear()
             cache[text] = info
         keys, matches, ward_first = info
@@ -530,13 +556,18 @@ def _token_key(token: str) -> str:
 
 def _unit_before(t: str, pos: int, res: _Resources) -> Optional[str]:
     """Kind of the unit word right before ``pos`` (``huyện``, ``tỉnh`` ...)."""
+    if res.unit_last_words is not None:
+        # fast path: the word before ``pos`` must be the last word of a unit word
+        m = _LAST_WORD_RE.search(t, max(0, pos - 14), pos)
+        if not m or m.group(1).lower() not in res.unit_last_words:
+            return None
     m = res.unit_re.search(t, max(0, pos - 24), pos)
     if not m:
         return None
     kind = m.lastgroup
     if kind == "ward":
         word = re.sub(r"\s+", " ", m.group(0).strip().lower().rstrip("."))
-        return "ward:" + ("thị trấn" if word == "tt" else word)
+        return "ward:" + {"tt": "thị trấn", "p": "phường"}.get(word, word)
     return kind
 
 
@@ -592,8 +623,8 @@ def _match_run(keys: tuple, before: Optional[str], res: _Resources) -> list:
 
 
 def _scan_ascii(t: str, res: _Resources, mentions: list, taken=frozenset()) -> None:
-    """Unaccented province names in brand, app and site names (``Hue-S``,
-    ``PhuthoPortal``, ``kontumtv.vn``, ``baobinhphuoc.com.vn``).
+    """Unaccented province names in brand, app and site names (``Hue-Smart``,
+    ``PhuYenPortal``, ``laocaitv.vn``, ``baobinhduong.vn``).
 
     Only brand-shaped ASCII words are read: with a capital letter, or part of
     a domain name. The word is ``[prefix]<province>[suffix]`` where the
@@ -618,7 +649,7 @@ def _scan_ascii(t: str, res: _Resources, mentions: list, taken=frozenset()) -> N
                     continue
                 if not pre and not tail and size <= 4 and word[1:].islower() \
                         and t[m.end():m.end() + 1] not in ("-", "."):
-                    continue  # a bare ``Hue`` needs a brand shape (``Hue-S``)
+                    continue  # a bare ``Hue`` needs a brand shape (``Hue-Smart``)
                 mentions.append(_Mention("P", pname, m.start(), m.end(), None))
                 break
             else:
@@ -696,6 +727,9 @@ def _primary(group: list, res: _Resources) -> str:
 @dataclass
 class _Evidence:
     province: dict = field(default_factory=lambda: defaultdict(float))   # name -> score
+    # the same, with a province that only locates a district counting less:
+    # compared with the district's evidence
+    province_direct: dict = field(default_factory=lambda: defaultdict(float))
     district: dict = field(default_factory=lambda: defaultdict(float))   # index -> score
     district_units: dict = field(default_factory=lambda: defaultdict(int))
     district_unit_score: dict = field(default_factory=lambda: defaultdict(float))
@@ -738,13 +772,18 @@ def _weigh(mentions: list, t: str, title_end: int, lead_end: int, res: _Resource
         line_start = t.rfind("\n", 0, pos) + 1
         if line_start not in line_kinds:
             line_end = t.find("\n", pos)
-            line_kinds[line_start] = _line_kind(t[line_start:line_end if line_end >= 0 else len(t)], res)
+            line_end = len(t) if line_end < 0 else line_end
+            kind_of_line = _line_kind(t[line_start:line_end], res)
+            if kind_of_line == "short" and line_start > title_end and \
+                    (line_start >= lead_end or len(t) - line_end < 80):
+                kind_of_line = "byline"  # a name alone on a line after the lead, or at the end
+            line_kinds[line_start] = kind_of_line
         line_kind = line_kinds[line_start]
         if line_kind == "chrome":
             continue
         factor = first.weight
         if any(m.person for m in group) or res.person_re.search(t[max(line_start, pos - 16):pos]) \
-                or (pos >= lead_end and line_kind == "short"):
+                or (line_kind == "byline" and first.unit is None):
             factor *= float(w["person_factor"])
         if pos < title_end:
             factor *= float(w["title_factor"])
@@ -754,8 +793,6 @@ def _weigh(mentions: list, t: str, title_end: int, lead_end: int, res: _Resource
             factor *= float(w["legal_factor"])
         if in_list[g]:
             factor *= float(w["list_factor"])
-        if locator[g]:
-            factor *= float(w["locator_factor"])
         if _in_parens(t, pos, first.end):
             factor *= float(w["paren_factor"])
         if _is_caption(t, first.end):
@@ -772,7 +809,9 @@ def _weigh(mentions: list, t: str, title_end: int, lead_end: int, res: _Resource
             provs = [m for m in group if m.kind == "P"]
             if unit == "central":
                 provs = [m for m in provs if res.provinces[m.ref]["central"]] or provs
-            ev.province[provs[0].ref] += (base or float(w["province_bare"])) * factor
+            score = (base or float(w["province_bare"])) * factor
+            ev.province[provs[0].ref] += score
+            ev.province_direct[provs[0].ref] += score * (float(w["locator_factor"]) if locator[g] else 1.0)
         else:
             dists = [m for m in group if m.kind == "D"]
             if unit == "central":
@@ -881,7 +920,7 @@ def _decide(ev: _Evidence, line_prov: Optional[str], res: _Resources, anaphora: 
             if (units[name] > 0 and score >= float(place["district_min"])
                     and score >= float(place["district_ratio"]) * second
                     and score >= need_share * all_d
-                    and score >= float(place["district_vs_province"]) * ev.province.get(province, 0.0)):
+                    and score >= float(place["district_vs_province"]) * ev.province_direct.get(province, 0.0)):
                 district = name
     return province, district, total
 

@@ -25,7 +25,7 @@ GOLD = Path(__file__).resolve().parents[1].parent / "shared" / "corpus/dev/gold.
     ("Báo Điện tử Tỉnh\n\nNâng cao chất lượng dịch vụ công\n\nCập nhật: 07/03/2023 | 09:15\n\n"
      "Năm qua, tỉnh đã cung cấp nhiều dịch vụ công trực tuyến.", "2023-03-07"),
     # publication label with view counter
-    ("Ngày đăng: 3/9/2021 - Lượt xem: 245\nXem với cỡ chữ\n\nHuyện đẩy mạnh chuyển đổi số", "2021-09-03"),
+    ("Ngày đăng: 3/9/2021 - Lượt xem: 245\nIn bài viết\n\nHuyện đẩy mạnh chuyển đổi số", "2021-09-03"),
     # time, then date, above the body
     ("Hội nghị tổng kết chuyển đổi số năm 2021\n08:05, 14/01/2022\nSáng 13-1, UBND tỉnh tổ chức hội nghị.",
      "2022-01-14"),
@@ -43,13 +43,26 @@ GOLD = Path(__file__).resolve().parents[1].parent / "shared" / "corpus/dev/gold.
     ("ỦY BAN NHÂN DÂN\nTỈNH KIÊN GIANG\n|\nSố: 45/KH-UBND\n|\nKiên Giang, ngày 12\ntháng 3 năm 2024\n|\n"
      "KẾ HOẠCH", "2024-03-12"),
     # English form
-    ("Skip to main content\n\n7 March 2023\n\nThực trạng chuyển đổi số của tỉnh", "2023-03-07"),
+    ("Chuyển đến nội dung chính\n\n7 March 2023\n\nThực trạng chuyển đổi số của tỉnh", "2023-03-07"),
     # byline and date
     ("Một xã điểm về chính quyền số\n\nMinh Anh 21/04/2022 10:05\n\nNgười dân xã đã quen với dịch vụ công.",
      "2022-04-21"),
 ])
 def test_header_date_forms(text, expected):
     assert find_published(text) == expected
+
+
+@pytest.mark.parametrize("header", [
+    "Thứ Hai, 07/10/2024 14:30 (GMT+7)", "Thứ hai, 7/10/2024, 14:30 (GMT+7)", "07/10/2024 14:30 GMT+7",
+    "Ngày cập nhật 07/10/2024", "Đăng ngày: 07/10/2024 - 14:30", "07-10-2024 | 14:30",
+    "Thời gian đăng: 14:30 07/10/2024", "(Cập nhật: 07/10/2024)", "Lượt xem: 1.234 | Ngày đăng: 07/10/2024",
+    "14:30 | Thứ Hai, 07/10/2024", "T2, 07/10/2024 14:30", "Tin tức - Sự kiện | 07/10/2024",
+    "Cập nhật lúc 14:30 ngày 07/10/2024", "Bài và ảnh: Minh Tâm - 07/10/2024", "Posted on: October 7, 2024",
+])
+def test_more_header_forms(header):
+    text = ("Huyện đẩy mạnh chuyển đổi số\n" + header +
+            "\nNăm 2024, huyện đạt nhiều kết quả; ngày 15/9/2024 đoàn kiểm tra đã làm việc.")
+    assert find_published(text) == "2024-10-07"
 
 
 def test_event_date_in_body_is_not_publication():
@@ -62,13 +75,13 @@ def test_event_date_in_body_is_not_publication():
 def test_site_clock_loses_to_update_label():
     text = ("Thứ hai, ngày 06 tháng 01 năm 2025\n"
             "Cập nhật lúc: 15/09/2023\n\n"
-            "Xã vùng cao bắt nhịp chính quyền số\n\nNăm 2023, xã đã số hóa hồ sơ.")
+            "Xã vùng cao số hóa hồ sơ hành chính\n\nNăm 2023, xã đã số hóa hồ sơ.")
     assert find_published(text) == "2023-09-15"
 
 
 def test_site_clock_in_date_form_loses_to_date_label():
     text = ("Thông báo:\nHải Dương, ngày 11 tháng 5 năm 2025\n"
-            "Hải Dương đẩy mạnh chuyển đổi số\nNgày: 02/05/2025\nNội dung bài viết.")
+            "Hải Dương nâng cao chất lượng dịch vụ công\nNgày: 02/05/2025\nNội dung bài viết.")
     assert find_published(text) == "2025-05-02"
 
 
@@ -135,7 +148,7 @@ def test_eth_is_normalised_and_tone_variants_match():
 
 
 def test_byline_equal_to_a_place_name_does_not_win():
-    # ``Thanh Bình`` (a district of Đồng Tháp) and ``Lâm Đồng``-like person names
+    # ``Thanh Bình`` (a district of Đồng Tháp) as the reporter's name at the end
     text = ("Cán bộ xã học ký số\n\n"
             "Trong năm, tỉnh Bình Định đã tập huấn ký số cho 2.000 cán bộ cấp xã. "
             "Theo ông Nguyễn Văn Long, Giám đốc Sở, toàn tỉnh đã cấp 3.500 chứng thư số. "
@@ -144,6 +157,17 @@ def test_byline_equal_to_a_place_name_does_not_win():
     place = find_place(text)
     assert place["province"] == "Bình Định"
     assert place["district"] is None
+
+
+def test_byline_equal_to_a_province_is_not_the_place():
+    # ``Thái Bình`` is a province and a common given name
+    text = ("Toàn tỉnh có 120 tổ công nghệ số cộng đồng\n\n"
+            "Năm qua, UBND tỉnh đã chỉ đạo các huyện thành lập tổ công nghệ số cộng đồng ở mọi thôn. "
+            "Đến nay, toàn tỉnh có 120 tổ với 900 thành viên; tỉnh sẽ tiếp tục tập huấn kỹ năng số.\n\n"
+            "Thái Bình\n")
+    assert find_place(text)["province"] is None
+    text2 = text.replace("Thái Bình\n", "Ông Nguyễn Thái Bình, Giám đốc Sở, cho biết như vậy.\n")
+    assert find_place(text2)["province"] is None
 
 
 def test_person_name_after_surname_is_not_a_place():
@@ -202,6 +226,41 @@ def test_title_argument_counts():
     place = find_place(text, title="Huyện Na Hang đầu tư hạ tầng số")
     assert place["district"] == "Na Hang"
     assert place["province"] == "Tuyên Quang"
+
+
+def test_street_named_after_a_place_is_not_the_place():
+    text = ("Tỉnh Lạng Sơn khai trương Trung tâm điều hành thông minh\n\n"
+            "Trung tâm đặt tại số 2 đường Điện Biên Phủ. UBND tỉnh Lạng Sơn cho biết trung tâm kết nối "
+            "với 200 camera trên phố Hai Bà Trưng và các tuyến phố chính.")
+    assert find_place(text) == {"province": "Lạng Sơn", "district": None, "province_2025": "Lạng Sơn"}
+
+
+def test_brand_names_and_newspaper_signatures():
+    text = ("Người dân dùng ứng dụng PhuYenPortal để nộp hồ sơ\n\n"
+            "Ứng dụng PhuYenPortal đã có 50.000 lượt tải; UBND tỉnh giao Sở hỗ trợ người dân. "
+            "Toàn tỉnh có 70% hồ sơ được nộp trực tuyến.")
+    assert find_place(text)["province"] == "Phú Yên"
+    text = ("BGĐT - Năm 2023, toàn tỉnh có 85% hồ sơ được nộp trực tuyến. "
+            "UBND tỉnh đã giao chỉ tiêu cho từng sở, ngành.")
+    assert find_place(text)["province"] == "Bắc Giang"
+
+
+def test_numbered_district_and_former_district():
+    q = find_place("Quận 12 đẩy mạnh chuyển đổi số\nUBND Quận 12 (TP.HCM) đã số hóa 100% hồ sơ. "
+                   "Quận 12 đặt mục tiêu năm 2024 đạt 80% hồ sơ trực tuyến toàn trình.")
+    assert (q["province"], q["district"]) == ("Hồ Chí Minh", "Quận 12")
+    # merged into Phú Lộc in 2025, still a district before
+    nd = find_place("Huyện Nam Đông phát triển nông nghiệp số\nNăm 2022, huyện Nam Đông đã đưa 120 sản phẩm "
+                    "lên sàn thương mại điện tử. UBND huyện Nam Đông hỗ trợ nông dân mở tài khoản.")
+    assert (nd["province"], nd["district"], nd["province_2025"]) == ("Thừa Thiên Huế", "Nam Đông", "Huế")
+
+
+def test_commune_points_to_its_district():
+    text = ("Kiểm tra cải cách hành chính tại xã Bình Lư\n\n"
+            "Chiều 20/9, đoàn kiểm tra của huyện đã làm việc với UBND xã Bình Lư. "
+            "Xã Bình Lư đã số hóa 95% hồ sơ; huyện đề nghị xã Bình Lư tiếp tục nâng cao tỷ lệ hồ sơ trực tuyến.")
+    place = find_place(text)
+    assert (place["province"], place["district"]) == ("Lai Châu", "Tam Đường")
 
 
 @pytest.mark.parametrize("province, merged_into", [

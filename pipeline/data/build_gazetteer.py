@@ -11,9 +11,10 @@ What goes into the file
 ``provinces``
     The 63 provinces as they were before the July 2025 merger, keyed by their
     bare name (``Thừa Thiên Huế`` for the package's ``Huế``), with the unit
-    type, whether it is a centrally-run city, and ``province_2025``, the
-    province it belongs to after the merger (computed with
-    ``vietnamadminunits.convert_address``).
+    type, ``central`` (``thành phố X`` is the province itself: the five
+    centrally-run cities, and Huế, a centrally-run city since 2025) and
+    ``province_2025``, the province it belongs to after the merger (computed
+    with ``vietnamadminunits.convert_address``).
 ``districts``
     The district-level units (huyện, thị xã, thành phố thuộc tỉnh, quận) of
     the package's legacy table, plus the units that were merged away between
@@ -105,8 +106,12 @@ def build() -> dict:
         pname = PROVINCE_RENAME.get(prov, prov)
         if pname not in provinces:
             new = convert_address(prov_full)
+            city = prov_full.startswith("Thành phố")
             provinces[pname] = {
-                "type": "Thành phố" if prov_full.startswith("Thành phố") else "Tỉnh",
+                # Thừa Thiên Huế was a province until 2025; the package has the city of 2025
+                "type": "Thành phố" if city and pname == prov else "Tỉnh",
+                # ``thành phố X`` names the province itself (not a district-level city)
+                "central": city,
                 "province_2025": new.short_province,
             }
         dname = _bare(dist)
@@ -131,8 +136,13 @@ def build() -> dict:
 
     if len(provinces) != 63:
         raise SystemExit(f"expected 63 provinces, got {len(provinces)}")
+    try:
+        from importlib.metadata import version
+        source = f"vietnamadminunits {version('vietnamadminunits')}"
+    except Exception:  # pragma: no cover
+        source = "vietnamadminunits"
     return {
-        "source": f"vietnamadminunits {getattr(vietnamadminunits, '__version__', '')}".strip(),
+        "source": source,
         "provinces": {k: provinces[k] for k in sorted(provinces)},
         "districts": sorted(
             ({**d, "types": sorted(d["types"])} for d in districts.values()),
