@@ -88,6 +88,7 @@ def _command_groups():
     # each feature module registers its own subcommands here, one line each
     from .review.cli import add_commands as _review; groups.append(_review)
     from .bench import add_commands as _bench; groups.append(_bench)
+    from .train import add_commands as _train; groups.append(_train)
     return groups
 
 

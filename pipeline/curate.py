@@ -30,7 +30,8 @@ from typing import Iterable, Optional
 
 from .document import FACT_FIELDS, FACT_TYPES, TOPICS
 from .kb import DOCUMENTS, ERRORS, FACTS, MANIFEST, dumps, read_manifest, write_json_atomic
-from .review.store import ReviewError, ReviewState, ReviewStore, clean_fields, fact_key, fold
+from .review.state import ReviewError, ReviewState, clean_fields, fact_key, fold
+from .review.store import ReviewStore
 
 FORMATS = ("gold", "label-studio", "doccano", "prodigy")
 IMPORT_FORMATS = ("label-studio", "doccano")
@@ -160,8 +161,9 @@ def apply(kb_dir, out_dir) -> dict:
             files[ERRORS].write(errors_src.read_text(encoding="utf-8"))
         orphaned = [_brief(r) for r in st.orphaned]
         manifest = dict(read_manifest(kb_dir) or {})
+        fingerprint = manifest.pop("fingerprint", None)    # an extract into the curated dir must not reuse it
         manifest["review"] = {
-            "source_kb": str(src), "corrections": len(records), "in_force": len(st.effective),
+            "source_kb": str(src), "source_fingerprint": fingerprint, "corrections": len(records), "in_force": len(st.effective),
             "documents_done": n_done, "facts": statuses, "orphaned": orphaned,
             "reattached": len(st.reattached), "log_problems": list(store.log.problems),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -196,6 +198,7 @@ class _AtomicFiles:
     def __enter__(self):
         for name in self.names:
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.dir)
+            os.fchmod(fd, 0o644)          # mkstemp makes 0600; a KB is meant to be shared
             self.files[name] = (os.fdopen(fd, "w", encoding="utf-8", newline="\n"), tmp)
         return {k: v[0] for k, v in self.files.items()}
 
@@ -307,6 +310,7 @@ def export(kb_dir, fmt: str, out, docs: Optional[str] = None) -> dict:
 
 def _write_text(path: Path, data: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, 0o644)
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(data)
         fh.flush()

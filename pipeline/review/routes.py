@@ -17,7 +17,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from ..document import FACT_TYPES, QUALIFIERS, TOPICS
-from .store import TYPE_FIELDS, NotFound, ReviewStore
+from .state import TYPE_FIELDS, NotFound
+from .store import ReviewStore
 
 router = APIRouter(prefix="/api")
 

@@ -474,7 +474,8 @@ async function start() {
   if (new URLSearchParams(location.search).has("token")) history.replaceState(null, "", location.pathname + location.hash);
   try { S.f = JSON.parse(localStorage.getItem("review.filters") || "{}"); } catch (e) { S.f = {}; }
   S.info = await api("GET", "/api/info");
-  $("#kb").textContent = S.info.kb;
+  $("#kb").textContent = S.info.kb.split("/").filter(Boolean).pop() || S.info.kb;
+  $("#kb").title = S.info.kb;
   const rv = $("#reviewer");
   rv.value = localStorage.getItem("review.reviewer") || S.info.reviewer;
   rv.addEventListener("change", () => localStorage.setItem("review.reviewer", rv.value.trim()));
