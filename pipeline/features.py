@@ -33,6 +33,7 @@ import math
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,7 +44,7 @@ from sklearn.utils.validation import check_is_fitted
 from .document import TOPICS
 
 __all__ = ["syllables", "sentence_records", "fact_records", "SyllableNgrams", "CharNgrams",
-           "CueFeatures", "TopicKeywords", "FastUnion", "MARKERS"]
+           "CueFeatures", "TopicKeywords", "KindFeatures", "FastUnion", "MARKERS", "SHAPES"]
 
 # --------------------------------------------------------------------------- tokens
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*%?|%|:|\?")
@@ -84,6 +85,18 @@ def syllables(text: str) -> list:
 
 
 # --------------------------------------------------------------------------- records
+def _sentence_syllables(doc) -> list:
+    """Syllables of every sentence of ``doc``, computed once per document (kept in ``doc.user_data``)."""
+    sents = doc.sentences
+    key = (len(sents), sents[0].start if sents else 0, sents[-1].end if sents else 0)
+    cached = doc.user_data.get("syllables")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    toks = [syllables(s.text) for s in sents]
+    doc.user_data["syllables"] = (key, toks)
+    return toks
+
+
 def sentence_records(doc) -> list:
     """One record per sentence of ``doc`` (a :class:`~pipeline.document.Document`).
 
@@ -100,7 +113,7 @@ def sentence_records(doc) -> list:
     """
     sents = doc.sentences
     texts = [s.text for s in sents]
-    toks = [syllables(t) for t in texts]
+    toks = _sentence_syllables(doc)
     n = len(sents)
     out = []
     for i in range(n):
@@ -159,15 +172,14 @@ def fact_records(doc, facts) -> list:
     """
     sents = doc.sentences
     starts = [s.start for s in sents]
-    cache: dict = {}
+    all_toks = _sentence_syllables(doc)
 
     def toks(i):
-        if i not in cache:
-            cache[i] = syllables(sents[i].text) if 0 <= i < len(sents) else []
-        return cache[i]
+        return all_toks[i] if 0 <= i < len(sents) else []
 
     head = sents[0].text if sents else ""
     head_tokens = toks(0) if sents else []
+    doc_tokens = [t for i in range(len(sents)) for t in toks(i)]
     out = []
     text = doc.text
     for f in facts:
@@ -189,18 +201,22 @@ def fact_records(doc, facts) -> list:
         if f.type == "shortcoming":
             clause, clause_tokens = sent_text, sent_tokens
             window, window_tokens = sent_text, sent_tokens
+            near_tokens = []
         else:
             a, b = _clause(text, lo, hi, f.start, f.end)
             clause = text[a:b]
             clause_tokens = syllables(clause)
             window = text[max(lo, f.start - 90):min(hi, f.end + 40)]
             window_tokens = syllables(window)
+            near_tokens = syllables(text[max(lo, f.start - 40):f.start])[-5:] + ["<x>"] + \
+                syllables(text[f.end:min(hi, f.end + 40)])[:5]
         out.append({
             "kind": f.type, "clause": clause, "clause_tokens": clause_tokens,
-            "window": window, "window_tokens": window_tokens,
+            "window": window, "window_tokens": window_tokens, "near_tokens": near_tokens,
             "sentence": sent_text, "sentence_tokens": sent_tokens,
             "prev": prev, "prev_tokens": prev_tokens, "next": nxt, "next_tokens": next_tokens,
             "head": head, "head_tokens": head_tokens,
+            "context_tokens": prev_tokens + sent_tokens + next_tokens, "doc_tokens": doc_tokens,
         })
     return out
 
@@ -216,8 +232,8 @@ def _tokens_of(record: dict, field: str) -> list:
 def _csr(rows_idx: list, rows_val: list, n_cols: int) -> sp.csr_matrix:
     indptr = np.zeros(len(rows_idx) + 1, dtype=np.int32)
     np.cumsum([len(r) for r in rows_idx], out=indptr[1:])
-    indices = np.fromiter((j for r in rows_idx for j in r), dtype=np.int32, count=int(indptr[-1]))
-    data = np.fromiter((v for r in rows_val for v in r), dtype=np.float64, count=int(indptr[-1]))
+    indices = np.array(list(chain.from_iterable(rows_idx)), dtype=np.int32)
+    data = np.array(list(chain.from_iterable(rows_val)), dtype=np.float64)
     return sp.csr_matrix((data, indices, indptr), shape=(len(rows_idx), n_cols))
 
 
@@ -258,6 +274,7 @@ class _NgramBase(TransformerMixin, BaseEstimator):
         self.vocabulary_ = {g: i for i, g in enumerate(terms)}
         dfs = np.array([df[g] for g in terms], dtype=np.float64)
         self.idf_ = (np.log((1.0 + n) / (1.0 + dfs)) + 1.0) if self.use_idf else np.ones(len(terms))
+        self.idf_ = self.idf_.tolist()  # read element by element at transform time: a list is faster
         self.n_features_out_ = len(terms)
         return self
 
@@ -276,16 +293,27 @@ class _NgramBase(TransformerMixin, BaseEstimator):
         get = self.vocabulary_.get
         idf = self.idf_
         rows_idx, rows_val = [], []
+        shared = self.field + "_tokens"
+        seen: dict = {}  # records of one document share token lists (``doc_tokens``)
         for rec in X:
-            idx = sorted({j for j in map(get, self._grams(rec)) if j is not None})
-            if idx:
-                w = idf[idx]
-                norm = math.sqrt(float(w @ w))
+            toks = rec.get(shared)
+            if toks is not None and id(toks) in seen and seen[id(toks)][0] is toks:
+                rows_idx.append(seen[id(toks)][1])
+                rows_val.append(seen[id(toks)][2])
+                continue
+            found = set(map(get, self._grams(rec)))
+            found.discard(None)
+            if found:
+                idx = sorted(found)
+                w = [idf[j] for j in idx]
+                inv = 1.0 / math.sqrt(sum(x * x for x in w))
                 rows_idx.append(idx)
-                rows_val.append((w / norm).tolist())
+                rows_val.append([x * inv for x in w])
             else:
                 rows_idx.append(())
                 rows_val.append(())
+            if toks is not None and len(toks) > 40:
+                seen[id(toks)] = (toks, rows_idx[-1], rows_val[-1])
         return _csr(rows_idx, rows_val, self.n_features_out_)
 
     def get_feature_names_out(self, input_features=None):
@@ -314,7 +342,7 @@ class SyllableNgrams(_NgramBase):
     Attributes
     ----------
     vocabulary_ : dict of str to int
-    idf_ : ndarray of shape (n_features_out_,)
+    idf_ : list of float (one per n-gram)
     n_features_out_ : int
     """
 
@@ -333,7 +361,9 @@ class SyllableNgrams(_NgramBase):
             toks = ["<s>"] + toks
         lo, hi = self.ngram_range
         out = list(toks) if lo == 1 else []
-        for n in range(max(2, lo), hi + 1):
+        if lo <= 2 <= hi:
+            out += [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+        for n in range(max(3, lo), hi + 1):
             out.extend(" ".join(toks[i:i + n]) for i in range(len(toks) - n + 1))
         return out
 
@@ -352,7 +382,7 @@ class CharNgrams(_NgramBase):
     Attributes
     ----------
     vocabulary_ : dict of str to int
-    idf_ : ndarray
+    idf_ : list of float
     n_features_out_ : int
     """
 
@@ -374,51 +404,77 @@ class CharNgrams(_NgramBase):
 
 
 # --------------------------------------------------------------------------- cues
-#: Named markers of :class:`CueFeatures` (Python ``re`` syntax, matched per sentence).
+#: Named markers of :class:`CueFeatures`: phrases matched on a sentence's syllables
+#: (``<num>`` is any number of two digits or more; a leading ``^`` anchors the
+#: phrase at the start of the sentence).
 MARKERS = {
-    "rec_start": r"(?i)^\W*(?:cần|đề nghị|kiến nghị|đề xuất|yêu cầu|phấn đấu|tiếp tục|tập trung|tăng cường|đẩy mạnh|"
-                 r"chỉ đạo|giao|triển khai|thực hiện|quán triệt|nâng cao|đôn đốc|phải|sớm|chủ động|khẩn trương)\b",
-    "rec_any": r"(?i)\b(?:cần|phải|hãy|đề nghị|kiến nghị|đề xuất|yêu cầu|giao cho|chỉ đạo)\b",
-    "future": r"(?i)\b(?:thời gian tới|sắp tới|giai đoạn tới|năm tới|tới đây|sẽ|dự kiến|phấn đấu|mục tiêu|"
-              r"định hướng|đến năm \d{4})\b",
-    "aim": r"(?i)\b(?:nhằm|để|góp phần|giúp|nhằm mục đích)\s+(?:\w+\s+){0,2}?(?:hạn chế|khắc phục|giảm|tránh|"
-           r"ngăn chặn|phòng ngừa|tháo gỡ|giải quyết)\b",
-    "fix": r"(?i)\b(?:khắc phục|tháo gỡ|giải quyết|cải thiện|vượt qua|xử lý dứt điểm)\b",
-    "achieve": r"(?i)\b(?:đã|đạt|hoàn thành|thành công|hiệu quả|ổn định|kịp thời|thông suốt|đầy đủ|"
-               r"đáp ứng|nâng lên|tăng|dẫn đầu|vươn lên|đi đầu|tích cực|đáng kể|khả quan)\b",
-    "full": r"100\s*%|(?i:\b(?:tất cả|toàn bộ|các|100 phần trăm)\b)",
-    "contrast_start": r"(?i)^\W*(?:tuy nhiên|tuy vậy|song|nhưng|mặc dù|dù|bên cạnh|ngoài ra|cùng với|"
-                      r"bên cạnh đó|bên cạnh những)\b",
-    "contrast": r"(?i)\b(?:tuy nhiên|nhưng|song|mặc dù|tuy)\b",
-    "neg": r"(?i)\b(?:chưa|không|thiếu|chẳng)\b",
-    "still": r"(?i)\b(?:còn|vẫn|vẫn còn|hiện còn|hiện nay)\b",
-    "low": r"(?i)\b(?:thấp|chậm|ít|yếu|kém|hạn chế|khó khăn|vướng mắc|bất cập|tồn tại|trở ngại|thách thức|"
-           r"hạn hẹp|eo hẹp|lạc hậu|xuống cấp|hư hỏng|quá tải|lỗi|sự cố|gián đoạn|phức tạp|rườm rà|"
-           r"lúng túng|hình thức|manh mún|chồng chéo|lãng phí|khó|không cao|chưa cao)\b",
-    "worst": r"(?i)\b(?:thấp nhất|cuối bảng|tốp cuối|top cuối|nhóm cuối|đứng cuối|xếp cuối|chót|"
-             r"giảm \d+ bậc|tụt \d+ bậc|tụt hạng|sụt giảm|giảm mạnh)\b",
-    "only": r"(?i)\b(?:chỉ đạt|chỉ có|mới đạt|mới có|chỉ chiếm|chỉ)\b",
-    "start_point": r"(?i)\b(?:xuất phát điểm|điểm xuất phát|từ một|từ chỗ|vượt qua|trước đây|trước kia)\b",
-    "principle": r"(?i)\b(?:không thể|không có)\b.*\bnếu\b",
-    "improve": r"(?i)\b(?:đã giảm|giảm so với|giảm mạnh so|đã được khắc phục|được khắc phục|cải thiện rõ)\b",
-    "tally": r"(?i)\b\d+\s+(?:tiêu chí|chỉ tiêu|nhiệm vụ|mục tiêu)\b.*\bchưa\s+(?:đạt|hoàn thành)\b",
-    "question": r"\?\s*[\"”»)]*\s*$",
-    "colon_end": r":\s*[\"”»)]*\s*$",
-    "no_final": r"[^.!?:;…\"”»)\s]\s*$",
-    "bullet": r"^\s*(?:[-–•+*]|\d+[.)]|[a-zđ][.)])\s",
-    "past": r"(?i)\b(?:năm qua|thời gian qua|vừa qua|giai đoạn \d{4}\s*[-–]\s*\d{4})\b",
+    "rec_start": ["^cần", "^đề nghị", "^kiến nghị", "^đề xuất", "^yêu cầu", "^phấn đấu", "^tiếp tục", "^tập trung",
+                  "^tăng cường", "^đẩy mạnh", "^chỉ đạo", "^giao", "^triển khai", "^thực hiện", "^quán triệt",
+                  "^nâng cao", "^đôn đốc", "^phải", "^sớm", "^chủ động", "^khẩn trương", "^các xã cần",
+                  "^huyện cần", "^tỉnh cần"],
+    "rec_any": ["cần", "phải", "hãy", "đề nghị", "kiến nghị", "đề xuất", "yêu cầu", "giao cho", "chỉ đạo"],
+    "future": ["thời gian tới", "sắp tới", "giai đoạn tới", "năm tới", "tới đây", "sẽ", "dự kiến", "phấn đấu",
+               "mục tiêu", "định hướng", "đến năm <num>"],
+    "aim": [f"{a} {b}" for a in ("nhằm", "để", "góp phần", "giúp", "nhằm góp phần", "để từng bước", "nhằm từng bước")
+            for b in ("hạn chế", "khắc phục", "giảm", "tránh", "ngăn chặn", "phòng ngừa", "tháo gỡ", "giải quyết")],
+    "fix": ["khắc phục", "tháo gỡ", "giải quyết", "cải thiện", "vượt qua", "xử lý dứt điểm"],
+    "achieve": ["đã", "đạt", "hoàn thành", "thành công", "hiệu quả", "ổn định", "kịp thời", "thông suốt", "đầy đủ",
+                "đáp ứng", "nâng lên", "tăng", "dẫn đầu", "vươn lên", "đi đầu", "tích cực", "đáng kể", "khả quan"],
+    "full": ["100%", "tất cả", "toàn bộ", "100 phần trăm"],
+    "contrast_start": ["^tuy nhiên", "^tuy vậy", "^song", "^nhưng", "^mặc dù", "^dù", "^bên cạnh", "^ngoài ra",
+                       "^cùng với", "^dù vậy", "^bên cạnh đó", "^bên cạnh những"],
+    "contrast": ["tuy nhiên", "nhưng", "song", "mặc dù", "tuy"],
+    "neg": ["chưa", "không", "thiếu", "chẳng"],
+    "still": ["còn", "vẫn", "vẫn còn", "hiện còn", "hiện nay"],
+    "low": ["thấp", "chậm", "ít", "yếu", "kém", "hạn chế", "khó khăn", "vướng mắc", "bất cập", "tồn tại", "trở ngại",
+            "thách thức", "hạn hẹp", "eo hẹp", "lạc hậu", "xuống cấp", "hư hỏng", "quá tải", "lỗi", "sự cố",
+            "gián đoạn", "phức tạp", "rườm rà", "lúng túng", "hình thức", "manh mún", "chồng chéo", "lãng phí", "khó",
+            "không cao", "chưa cao"],
+    "worst": ["thấp nhất", "cuối bảng", "tốp cuối", "top cuối", "nhóm cuối", "đứng cuối", "xếp cuối", "chót",
+              "giảm <num> bậc", "tụt <num> bậc", "tụt hạng", "sụt giảm", "giảm mạnh"]
+             + [f"{v} {d} bậc" for v in ("giảm", "tụt") for d in "123456789"],
+    "only": ["chỉ đạt", "chỉ có", "mới đạt", "mới có", "chỉ chiếm", "chỉ"],
+    "start_point": ["xuất phát điểm", "điểm xuất phát", "từ một", "từ chỗ", "vượt qua", "trước đây", "trước kia"],
+    "improve": ["đã giảm", "giảm so với", "giảm mạnh so", "đã được khắc phục", "được khắc phục", "cải thiện rõ"],
+    "past": ["năm qua", "thời gian qua", "vừa qua", "giai đoạn <num> <num>"],
 }
+
+#: Features computed from the sentence's characters, not from phrases.
+SHAPES = ("question", "colon_end", "no_final", "bullet", "principle", "tally")
+_BULLET = re.compile(r"\s*(?:[-–•+*]|\d+[.)]|[a-zđ][.)])\s")
+_TALLY_NOUNS = {"tiêu chí", "chỉ tiêu", "nhiệm vụ", "mục tiêu"}
+_CLOSERS = "\"”»)’' \t"
 
 _CONTEXT = ("cue_any", "block_any", "colon_end", "low", "contrast_start", "rec_start")
 
 
+def _tally(toks: list) -> bool:
+    """``16 tiêu chí đạt, 06 tiêu chí chưa đạt``: a count of criteria/targets/tasks and ``chưa``."""
+    if "chưa" not in toks:
+        return False
+    for k in range(len(toks) - 2):
+        if (toks[k] == "<num>" or toks[k].isdigit()) and " ".join(toks[k + 1:k + 3]) in _TALLY_NOUNS:
+            return True
+    return False
+
+
 @lru_cache(maxsize=512)
 def _compile(source: str):
+    """A lexicon cue for matching lower-cased text quickly.
+
+    ``(?i)`` is dropped (the text is lower-cased instead) and so is a leading
+    ``\\b``, which stops Python's scanner from skipping to candidate first
+    characters; the start boundary is checked on each match instead.
+    """
+    src = source.replace("(?i)", "")
+    boundary = src.startswith(r"\b")
+    if boundary:
+        src = src[2:]
     try:
-        return re.compile(source, re.M)
+        return re.compile(src, re.M), boundary
     except re.error:  # a cue written for the ``regex`` module
         import regex
-        return regex.compile(source, regex.M | regex.V0)
+        return regex.compile(src, regex.M | regex.V0), boundary
 
 
 def _shortcoming_cues() -> list:
@@ -432,20 +488,28 @@ def _shortcoming_cues() -> list:
 class CueFeatures(TransformerMixin, BaseEstimator):
     """Binary cue and marker features of a sentence and its neighbours.
 
-    Each cue is a regular expression matched against the record's ``text``.
-    Cues named ``pos*`` / ``block*`` (the lexicon's positive and blocking
-    cues) are summarised as ``cue_any`` / ``block_any`` and ``lexicon`` (the
-    baseline's decision). For the previous sentence (``prev:*``) and the next
-    one (``next:*``) a few of them are repeated. Position and length
-    features come last.
+    Three kinds of features, in this order:
+
+    - the lexicon's cues (``patterns/shortcoming.yml``): ``pos*`` and
+      ``block*`` regular expressions, each run once over all sentences of
+      the batch, plus ``cue_any``, ``block_any`` and ``lexicon`` (the
+      baseline's decision: a positive cue and no blocking cue);
+    - named markers (:data:`MARKERS`): phrases looked up in the sentence's
+      syllables (recommendation, future, aim, achievement, contrast,
+      negation, ranking, starting point ...), and shape features
+      (:data:`SHAPES`: question, final colon, no final mark, list bullet,
+      general principle, tally);
+    - with ``context``, a few of them for the previous (``prev:*``) and
+      next (``next:*``) sentences, then position and length.
 
     Parameters
     ----------
     cues : list of (str, str) or None, default=None
-        ``(name, regex)`` pairs; None uses the cues of
-        ``patterns/shortcoming.yml`` and :data:`MARKERS`. The sources are
-        copied into ``cues_`` at ``fit``, so a saved model does not change
+        ``(name, regex)`` lexicon cues; None reads ``patterns/shortcoming.yml``.
+        Copied into ``cues_`` at ``fit``, so a saved model does not change
         when the pattern files do.
+    markers : dict of str to list of str, or None, default=None
+        None uses :data:`MARKERS`; copied into ``markers_``.
     context : bool, default=True
         Add features of the previous and next sentences.
     weight : float, default=1.0
@@ -454,27 +518,31 @@ class CueFeatures(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     cues_ : list of (str, str)
+    markers_ : dict of str to list of str
     feature_names_ : list of str
     n_features_out_ : int
     """
 
-    def __init__(self, cues=None, context=True, weight=1.0):
+    def __init__(self, cues=None, markers=None, context=True, weight=1.0):
         self.cues = cues
+        self.markers = markers
         self.context = context
         self.weight = weight
 
     def fit(self, X=None, y=None):
-        """Fix the cue list (no learning from data).
+        """Fix the cue and marker lists (nothing is learnt from data).
 
         Returns
         -------
         self
         """
-        cues = list(self.cues) if self.cues is not None else _shortcoming_cues() + list(MARKERS.items())
-        for name, src in cues:
+        cues = list(self.cues) if self.cues is not None else _shortcoming_cues()
+        for _name, src in cues:
             _compile(src)
-        self.cues_ = [(str(n), str(s)) for n, s in cues]
-        names = [n for n, _ in self.cues_] + ["cue_any", "block_any", "lexicon"]
+        self.cues_ = [(str(n), str(src)) for n, src in cues]
+        markers = self.markers if self.markers is not None else MARKERS
+        self.markers_ = {str(k): [str(p) for p in v] for k, v in markers.items()}
+        names = self._own_names()
         if self.context:
             names += [f"prev:{n}" for n in _CONTEXT] + [f"next:{n}" for n in _CONTEXT]
             names += ["prev:none", "next:none", "after_intro"]
@@ -483,45 +551,97 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         self.n_features_out_ = len(names)
         return self
 
-    def _match(self, texts: list) -> np.ndarray:
-        """Cue hits of ``texts`` (one row each): every cue runs once over all texts joined."""
+    def _own_names(self) -> list:
+        """Names of the per-sentence features (before context, position and length)."""
+        return ([n for n, _ in self.cues_] + ["cue_any", "block_any", "lexicon"]
+                + list(self.markers_) + list(SHAPES))
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_phrase_index", None)  # derived from markers_, rebuilt on first use
+        return state
+
+    def _phrases(self):
+        index = self.__dict__.get("_phrase_index")
+        if index is None:
+            base = len(self.cues_) + 3
+            anywhere, start, maxlen = {}, {}, 1
+            for j, (name, phrases) in enumerate(self.markers_.items()):
+                for p in phrases:
+                    table = start if p.startswith("^") else anywhere
+                    toks = tuple(syllables(p.lstrip("^")))
+                    if toks:
+                        table.setdefault(toks, set()).add(base + j)
+                        maxlen = max(maxlen, len(toks))
+            index = (anywhere, start, maxlen, {t[0] for t in anywhere})
+            self.__dict__["_phrase_index"] = index
+        return index
+
+    def _match(self, texts: list, tokens: list) -> np.ndarray:
+        """Own features of ``texts`` (one row each)."""
         cues = self.cues_
-        m = np.zeros((len(texts), len(cues) + 3), dtype=np.float64)
+        n_cues = len(cues)
+        m = np.zeros((len(texts), n_cues + 3 + len(self.markers_) + len(SHAPES)), dtype=np.float64)
         if not texts:
             return m
         big = "\n".join(texts)
+        low = big.lower()
+        if len(low) != len(big):  # a character whose lower case is longer: keep offsets exact
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in big)
         starts, pos = [], 0
         for t in texts:
             starts.append(pos)
             pos += len(t) + 1
-        ends = [s + len(t) for s, t in zip(starts, texts)]
         pos_cols, block_cols = [], []
         for j, (name, src) in enumerate(cues):
-            rx = _compile(src)
-            if name.startswith("pos"):
-                pos_cols.append(j)
-            elif name.startswith("block"):
-                block_cols.append(j)
-            for hit in rx.finditer(big):
-                i = bisect.bisect_right(starts, hit.start()) - 1
-                if hit.end() <= ends[i]:
+            rx, boundary = _compile(src)
+            (pos_cols if name.startswith("pos") else block_cols if name.startswith("block") else []).append(j)
+            for hit in rx.finditer(low):
+                s = hit.start()
+                if boundary and s and low[s - 1].isalnum():
+                    continue
+                i = bisect.bisect_right(starts, s) - 1
+                if hit.end() <= starts[i] + len(texts[i]):
                     m[i, j] = 1.0
-        k = len(cues)
         if pos_cols:
-            m[:, k] = m[:, pos_cols].max(axis=1)
+            m[:, n_cues] = m[:, pos_cols].max(axis=1)
         if block_cols:
-            m[:, k + 1] = m[:, block_cols].max(axis=1)
-        m[:, k + 2] = m[:, k] * (1.0 - m[:, k + 1])
+            m[:, n_cues + 1] = m[:, block_cols].max(axis=1)
+        m[:, n_cues + 2] = m[:, n_cues] * (1.0 - m[:, n_cues + 1])
+        anywhere, start, maxlen, first = self._phrases()
+        shape0 = n_cues + 3 + len(self.markers_)
+        for i, (text, toks) in enumerate(zip(texts, tokens)):
+            row = m[i]
+            for n in range(1, maxlen + 1):
+                hit = start.get(tuple(toks[:n]))
+                if hit:
+                    for j in hit:
+                        row[j] = 1.0
+            for k, t in enumerate(toks):
+                if t not in first:
+                    continue
+                for n in range(1, maxlen + 1):
+                    hit = anywhere.get(tuple(toks[k:k + n]))
+                    if hit:
+                        for j in hit:
+                            row[j] = 1.0
+            tail = text.rstrip(_CLOSERS)
+            row[shape0] = tail.endswith("?")
+            row[shape0 + 1] = tail.endswith(":")
+            row[shape0 + 2] = bool(tail) and tail[-1] not in ".!?:;…"
+            row[shape0 + 3] = _BULLET.match(text) is not None
+            row[shape0 + 4] = "nếu" in toks and ("không thể" in text.lower() or "không có" in text.lower())
+            row[shape0 + 5] = _tally(toks)
         return m
 
     def transform(self, X):
-        """Dense cue features as a sparse matrix (so they stack with n-grams).
+        """Cue features as a sparse matrix (so they stack with n-grams).
 
         Parameters
         ----------
         X : list of dict
-            Records with ``text`` (and ``prev``, ``next``, ``pos``, ``index``,
-            ``tokens`` when present).
+            Records with ``text`` (and ``tokens``, ``prev``, ``next``, ``pos``,
+            ``index`` when present).
 
         Returns
         -------
@@ -530,19 +650,24 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "cues_")
         texts = [r.get("text") or "" for r in X]
         uniq: dict = {}
-        for t in texts:
-            uniq.setdefault(t, len(uniq))
+        toks: list = []
+        for r, t in zip(X, texts):
+            if t not in uniq:
+                uniq[t] = len(uniq)
+                tk = r.get("tokens")
+                toks.append(tk if tk is not None else syllables(t))
         if self.context:
             for r in X:
                 for key in ("prev", "next"):
                     t = r.get(key) or ""
-                    if t:
-                        uniq.setdefault(t, len(uniq))
-        hits = self._match(list(uniq))
-        own = hits[[uniq[t] for t in texts]]
-        parts = [own]
+                    if t and t not in uniq:
+                        uniq[t] = len(uniq)
+                        tk = r.get(key + "_tokens")
+                        toks.append(tk if tk is not None else syllables(t))
+        hits = self._match(list(uniq), toks)
+        parts = [hits[[uniq[t] for t in texts]]]
         if self.context:
-            col = {n: j for j, n in enumerate([n for n, _ in self.cues_] + ["cue_any", "block_any", "lexicon"])}
+            col = {n: j for j, n in enumerate(self._own_names())}
             ctx_cols = [col[n] for n in _CONTEXT]
             blank = np.zeros(len(ctx_cols))
             for key in ("prev", "next"):
@@ -552,16 +677,14 @@ class CueFeatures(TransformerMixin, BaseEstimator):
             for i, r in enumerate(X):
                 extra[i, 0] = not r.get("prev")
                 extra[i, 1] = not r.get("next")
-                extra[i, 2] = bool(r.get("prev")) and r["prev"].rstrip().endswith(":")
+                extra[i, 2] = bool(r.get("prev")) and r["prev"].rstrip(_CLOSERS).endswith(":")
             parts.append(extra)
         tail = np.zeros((len(X), 7))
         for i, r in enumerate(X):
-            toks = r.get("tokens")
-            if toks is None:
-                toks = syllables(texts[i])
-            n = len(toks)
+            tk = toks[uniq[texts[i]]]
+            n = len(tk)
             tail[i] = (r.get("pos", 0.0), r.get("index", 1) == 0, not r.get("next") and "next" in r,
-                       n < 6, n > 40, "<pct>" in toks or "100%" in toks, "<num>" in toks)
+                       n < 6, n > 40, "<pct>" in tk or "100%" in tk, "<num>" in tk)
         parts.append(tail)
         out = np.hstack(parts)
         if self.weight != 1.0:
@@ -600,10 +723,12 @@ class TopicKeywords(TransformerMixin, BaseEstimator):
     n_features_out_ : int
     """
 
-    def __init__(self, field="clause", keywords=None, weight=1.0):
+    def __init__(self, field="clause", keywords=None, weight=1.0, vote=False, fallback=None):
         self.field = field
         self.keywords = keywords
         self.weight = weight
+        self.vote = vote
+        self.fallback = fallback
 
     def fit(self, X=None, y=None):
         """Fix and index the keyword list.
@@ -617,7 +742,7 @@ class TopicKeywords(TransformerMixin, BaseEstimator):
             if topic not in TOPICS:
                 raise ValueError(f"unknown topic {topic!r} in keywords; use one of {', '.join(TOPICS)}")
         self.keywords_ = {t: [str(w) for w in ws] for t, ws in kw.items()}
-        self.n_features_out_ = len(TOPICS)
+        self.n_features_out_ = len(TOPICS) * (2 if self.vote else 1)
         return self
 
     def _index(self):
@@ -656,32 +781,56 @@ class TopicKeywords(TransformerMixin, BaseEstimator):
         scipy.sparse.csr_matrix of shape (len(X), 13)
         """
         check_is_fitted(self, "keywords_")
-        phrases, first, maxlen, caps = self._index()
         rows_idx, rows_val = [], []
+        n_topics = len(TOPICS)
+        seen: dict = {}  # records of one document share token lists (``doc_tokens``)
         for rec in X:
-            toks = _tokens_of(rec, self.field)
-            score: dict = {}
-            for i, t in enumerate(toks):
-                if t not in first:
-                    continue
-                for n in range(1, maxlen + 1):
-                    hit = phrases.get(tuple(toks[i:i + n]))
-                    if hit:
-                        for j, w in hit:
-                            score[j] = score.get(j, 0.0) + w
-            if caps:
-                raw = rec.get(self.field) or ""
-                for w, hit in caps.items():
-                    if w in raw and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", raw):
-                        for j, wt in hit:
-                            score[j] = score.get(j, 0.0) + wt
+            key = id(rec.get(self.field + "_tokens"))
+            if key in seen and seen[key][0] is rec.get(self.field + "_tokens"):
+                rows_idx.append(seen[key][1])
+                rows_val.append(seen[key][2])
+                continue
+            score = self._score(rec, self.field)
             idx = sorted(score)
+            vals = [math.log1p(score[j]) * self.weight for j in idx]
+            if self.vote:
+                if not score and self.fallback:
+                    score = self._score(rec, self.fallback)
+                if score:
+                    best = max(score.values())
+                    idx.append(n_topics + min(j for j, v in score.items() if v == best))
+                    vals.append(self.weight)
             rows_idx.append(idx)
-            rows_val.append([math.log1p(score[j]) * self.weight for j in idx])
+            rows_val.append(vals)
+            if rec.get(self.field + "_tokens") is not None:
+                seen[key] = (rec[self.field + "_tokens"], idx, vals)
         return _csr(rows_idx, rows_val, self.n_features_out_)
 
+    def _score(self, rec, field) -> dict:
+        phrases, first, maxlen, caps = self._index()
+        toks = _tokens_of(rec, field)
+        score: dict = {}
+        for i, t in enumerate(toks):
+            if t not in first:
+                continue
+            for n in range(1, maxlen + 1):
+                hit = phrases.get(tuple(toks[i:i + n]))
+                if hit:
+                    for j, w in hit:
+                        score[j] = score.get(j, 0.0) + w
+        if caps:
+            raw = rec.get(field) or ""
+            for w, hit in caps.items():
+                if w in raw and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", raw):
+                    for j, wt in hit:
+                        score[j] = score.get(j, 0.0) + wt
+        return score
+
     def get_feature_names_out(self, input_features=None):
-        return np.asarray([f"{self.field}:topic={t}" for t in TOPICS], dtype=object)
+        names = [f"{self.field}:topic={t}" for t in TOPICS]
+        if self.vote:
+            names += [f"{self.field}:vote={t}" for t in TOPICS]
+        return np.asarray(names, dtype=object)
 
     def __getstate__(self):
         state = super().__getstate__()

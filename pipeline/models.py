@@ -59,6 +59,31 @@ TRUSTED_TYPES = (
 )
 
 
+def skops_io():
+    """``skops.io``, imported without dragging in dask.
+
+    skops lists its trusted types by walking every scikit-learn module, which
+    imports scikit-learn's array-API shim for dask and so dask itself when it
+    is installed (seconds of start-up, and the pipeline promises not to import
+    dask unless asked to). dask is hidden while skops is imported; the shim
+    skips what it cannot import.
+    """
+    import sys
+
+    if "skops.io" in sys.modules:
+        return sys.modules["skops.io"]
+    hidden = [m for m in ("dask", "distributed") if m not in sys.modules]
+    for m in hidden:
+        sys.modules[m] = None
+    try:
+        import skops.io as sio
+    finally:
+        for m in hidden:
+            if sys.modules.get(m, 0) is None:
+                del sys.modules[m]
+    return sio
+
+
 class ModelWarning(UserWarning):
     """A model loads, but may not behave as its card says (version or hash differ)."""
 
@@ -115,8 +140,8 @@ def load_model(path, trusted=TRUSTED_TYPES, check_card: bool = True):
         When the file is missing, unreadable or holds untrusted types.
     """
     import sklearn
-    import skops.io as sio
 
+    sio = skops_io()
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"E100: model file not found: {path}; train it with "

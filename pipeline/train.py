@@ -38,7 +38,6 @@ dicts), so other sources (review corrections) can be passed in directly.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 import platform
@@ -51,9 +50,9 @@ from typing import Iterable, Optional
 
 import numpy as np
 
-from .document import FACT_TYPES, NUMERIC_TYPES, TOPICS, Document, Fact
+from .document import FACT_TYPES, TOPICS, Document, Fact
 from .errors import PipelineError
-from .features import (CueFeatures, FastUnion, KindFeatures, SyllableNgrams, TopicKeywords, CharNgrams,
+from .features import (CharNgrams, CueFeatures, FastUnion, KindFeatures, SyllableNgrams, TopicKeywords,
                        fact_records, sentence_records)
 from .models import SHORTCOMING, TOPIC, ShortcomingComponent, TopicComponent, sha256_file
 
@@ -324,13 +323,14 @@ def prepare(docs: list, patterns=None) -> Prepared:
 
 # --------------------------------------------------------------------------- models
 #: The settings of the committed models, chosen by grouped CV (docs/classifiers.md has the table).
-SHORTCOMING_SETTINGS = {"ngram_range": (1, 2), "context_ngrams": True, "cues": True, "char": False,
-                        "C": 0.5, "class_weight": "balanced"}
-TOPIC_SETTINGS = {"ngram_range": (1, 2), "clause_weight": 1.0, "sentence_weight": 0.6, "context_weight": 0.3,
-                  "head_weight": 0.0, "keywords": True, "C": 4.0, "class_weight": None}
+SHORTCOMING_SETTINGS = {"ngram_range": (1, 2), "context_ngrams": False, "cues": True, "char": False,
+                        "C": 2.0, "class_weight": "balanced"}
+TOPIC_SETTINGS = {"ngram_range": (1, 2), "clause_weight": 1.0, "window_weight": 1.0, "sentence_weight": 0.6,
+                  "context_weight": 0.3, "keywords": True, "vote": True, "doc_kw": 0.3, "doc_weight": 0.3,
+                  "C": 4.0, "class_weight": "balanced"}
 
 
-def build_shortcoming_model(ngram_range=(1, 2), context_ngrams=True, cues=True, char=False, C=0.5,
+def build_shortcoming_model(ngram_range=(1, 2), context_ngrams=False, cues=True, char=False, C=2.0,
                             class_weight="balanced", max_features=20000, seed=0):
     """The shortcoming sentence classifier (unfitted).
 
@@ -338,13 +338,13 @@ def build_shortcoming_model(ngram_range=(1, 2), context_ngrams=True, cues=True, 
     ----------
     ngram_range : tuple of int, default=(1, 2)
         Syllable n-grams of the sentence.
-    context_ngrams : bool, default=True
+    context_ngrams : bool, default=False
         Also unigrams of the previous and next sentences (down-weighted).
     cues : bool, default=True
         :class:`~pipeline.features.CueFeatures`.
     char : bool, default=False
         Character 2-4-grams (slower; measured, not used by default).
-    C : float, default=0.5
+    C : float, default=2.0
         Inverse regularisation of the logistic regression.
     class_weight : str or None, default="balanced"
     max_features : int, default=20000
@@ -374,21 +374,31 @@ def build_shortcoming_model(ngram_range=(1, 2), context_ngrams=True, cues=True, 
 
 
 def build_topic_model(ngram_range=(1, 2), clause_weight=1.0, window_weight=1.0, sentence_weight=0.6,
-                      context_weight=0.3, head_weight=0.0, keywords=True, kw_fields=("clause", "window", "sentence"),
-                      C=4.0, class_weight=None, max_features=20000, seed=0):
+                      context_weight=0.3, head_weight=0.0, near_weight=0.0, doc_weight=0.3, keywords=True,
+                      kw_fields=("clause", "window", "sentence"), kw_weight=1.0, vote=True, doc_kw=0.3, C=4.0,
+                      class_weight="balanced", max_features=20000, seed=0):
     """The topic classifier (unfitted).
 
     Parameters
     ----------
     ngram_range : tuple of int, default=(1, 2)
-    clause_weight, sentence_weight, context_weight, head_weight : float
-        Weights of the n-grams of the clause around the number, of the
-        sentence, of the previous + next sentences and of the document's
-        first sentence (0 leaves a part out).
+        Syllable n-grams of the clause, the window and the sentence.
+    clause_weight, window_weight, sentence_weight, context_weight, head_weight, near_weight, doc_weight : float
+        Weights of the n-grams of the list item holding the number, of the
+        window around it, of the sentence, of the previous + next sentences,
+        of the document's first sentence, of the five syllables on each side
+        of the number, and of the whole document (unigrams); 0 leaves a part out.
     keywords : bool, default=True
-        :class:`~pipeline.features.TopicKeywords` on the clause and the sentence.
+        :class:`~pipeline.features.TopicKeywords` scores of ``kw_fields``.
+    kw_fields : tuple of str, default=("clause", "window", "sentence")
+    kw_weight : float, default=1.0
+    vote : bool, default=True
+        Also the lexicon baseline's decision (top keyword topic of the
+        window, else of the neighbourhood) as a one-hot feature.
+    doc_kw : float, default=0.3
+        Weight of the keyword scores of the whole document (0: none).
     C : float, default=4.0
-    class_weight : str or None, default=None
+    class_weight : str or None, default="balanced"
     max_features : int, default=20000
     seed : int, default=0
 
@@ -400,17 +410,20 @@ def build_topic_model(ngram_range=(1, 2), clause_weight=1.0, window_weight=1.0, 
     from sklearn.pipeline import Pipeline
 
     parts, weights = [], {}
-    for name, field, w, rng in (("clause", "clause", clause_weight, ngram_range),
-                                ("window", "window", window_weight, ngram_range),
-                                ("sentence", "sentence", sentence_weight, ngram_range),
-                                ("prev", "prev", context_weight, (1, 1)),
-                                ("next", "next", context_weight, (1, 1)),
-                                ("head", "head", head_weight, (1, 1))):
+    for name, w, rng in (("clause", clause_weight, ngram_range), ("window", window_weight, ngram_range),
+                         ("sentence", sentence_weight, ngram_range), ("prev", context_weight, (1, 1)),
+                         ("next", context_weight, (1, 1)), ("head", head_weight, (1, 1)),
+                         ("near", near_weight, ngram_range), ("doc", doc_weight, (1, 1))):
         if w:
-            parts.append((name, SyllableNgrams(field, ngram_range=tuple(rng), max_features=max_features)))
+            parts.append((name, SyllableNgrams(name, ngram_range=tuple(rng), max_features=max_features)))
             weights[name] = w
     if keywords:
-        parts += [(f"kw_{f}", TopicKeywords(f, weight=0.5 if f == "sentence" else 1.0)) for f in kw_fields]
+        parts += [(f"kw_{f}", TopicKeywords(f, weight=kw_weight * (0.5 if f == "sentence" else 1.0)))
+                  for f in kw_fields]
+    if doc_kw:
+        parts.append(("kw_doc", TopicKeywords("doc", weight=doc_kw)))
+    if vote:
+        parts.append(("vote", TopicKeywords("window", weight=kw_weight, vote=True, fallback="context")))
     parts.append(("kind", KindFeatures()))
     return Pipeline([("features", FastUnion(parts, transformer_weights=weights)),
                      ("clf", LogisticRegression(C=C, class_weight=class_weight, max_iter=5000, random_state=seed))])
@@ -695,3 +708,302 @@ def lexicon_end_to_end(P: Prepared, patterns=None) -> dict:
                     [preds[g["id"]] for g in golds])
         out[name] = _summary(rep)
     return out
+
+
+# --------------------------------------------------------------------------- training and cards
+def _save(model, path: Path) -> None:
+    from .models import skops_io
+
+    sio = skops_io()
+    tmp = path.with_name(f".{path.name}.tmp")
+    sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    os.replace(tmp, path)
+
+
+def _versions() -> dict:
+    import scipy
+    import sklearn
+    import skops
+
+    return {"sklearn_version": sklearn.__version__, "skops_version": skops.__version__,
+            "numpy_version": np.__version__, "scipy_version": scipy.__version__,
+            "python_version": platform.python_version()}
+
+
+def train_models(docs: list, out_dir, *, n_splits: int = 5, seed: int = 0, cv: bool = True, e2e: bool = True,
+                 data_files: Optional[list] = None, patterns=None, sc_settings=None, topic_settings=None,
+                 log=None) -> dict:
+    """Cross-validate, fit on everything and save both models with their cards.
+
+    Parameters
+    ----------
+    docs : list of dict
+        Gold-format documents (``{id, text, facts}``; ``_file`` names the
+        source for per-file reports, ``"<memory>"`` when absent).
+    out_dir : str or Path
+        Where ``shortcoming.skops``/``.json``/``.md`` and ``topic.*`` go.
+    n_splits : int, default=5
+        Folds of the grouped cross-validation.
+    seed : int, default=0
+        Seed of the folds and the estimators: same data and seed, same models.
+    cv : bool, default=True
+        Without it the threshold is 0.5 and the cards have no CV figures.
+    e2e : bool, default=True
+        Also run the held-out folds through the whole pipeline.
+    data_files : list of str, optional
+        The training files, hashed into the cards.
+    patterns : PatternSet or path, optional
+    sc_settings, topic_settings : dict, optional
+        Override :data:`SHORTCOMING_SETTINGS` / :data:`TOPIC_SETTINGS`.
+    log : callable, optional
+        Progress messages (e.g. ``print``).
+
+    Returns
+    -------
+    dict
+        ``{"shortcoming": card, "topic": card}``.
+    """
+    log = log or (lambda msg: None)
+    t0 = time.time()
+    docs = [dict(d, _file=d.get("_file", "<memory>")) for d in docs]
+    _check_labels(docs)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    P = prepare(docs, patterns)
+    log(f"{len(docs)} documents, {int(P.sent_keep.sum())} sentences ({int(P.sent_y[P.sent_keep].sum())} "
+        f"shortcomings), {len(P.topic_y)} facts with a topic")
+    sc_settings = {**SHORTCOMING_SETTINGS, **(sc_settings or {})}
+    topic_settings = {**TOPIC_SETTINGS, **(topic_settings or {})}
+    report = e2e_report = lex_e2e = None
+    threshold, how = 0.5, "default 0.5 (trained without cross-validation)"
+    if cv:
+        log(f"grouped {n_splits}-fold cross-validation ...")
+        res = cross_validate(P, n_splits, seed, sc_settings, topic_settings, baseline=True, patterns=patterns)
+        threshold = res["threshold"]
+        how = (f"maximises F1 of the out-of-fold probabilities ({n_splits}-fold CV grouped by document, seed "
+               f"{seed}) over thresholds 0.05-0.95, F1 smoothed over +-0.02")
+        report = cv_report(P, res)
+        if e2e:
+            log("end to end on held-out folds ...")
+            with _one_thread():
+                e2e_report = end_to_end(P, res, patterns)
+            lex_e2e = lexicon_end_to_end(P, patterns)
+    log("fitting on all data ...")
+    with _one_thread():
+        keep = P.sent_keep
+        sm = build_shortcoming_model(seed=seed, **sc_settings).fit(
+            [r for r, k in zip(P.sent_records, keep) if k], P.sent_y[keep])
+        tm = build_topic_model(seed=seed, **topic_settings).fit(P.topic_records, P.topic_y)
+    common = {"created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **_versions(),
+              "seed": seed, "training_data": file_digests(data_files or []),
+              "documents": len(docs), "documents_per_file": dict(Counter(_display_path(d["_file"])
+                                                                         if d["_file"] != "<memory>" else "<memory>"
+                                                                         for d in docs))}
+    cards = {}
+    for name, model, settings, extra in (
+            (SHORTCOMING, sm, sc_settings, {
+                "task": "Is a sentence a shortcoming (annotation guidelines)? Binary, one probability per sentence.",
+                "examples": {"sentences": int(keep.sum()), "shortcoming": int(P.sent_y[keep].sum()),
+                             "not_shortcoming": int((P.sent_y[keep] == 0).sum())},
+                "threshold": threshold, "threshold_method": how}),
+            (TOPIC, tm, topic_settings, {
+                "task": "Topic (13 labels) of a shortcoming sentence or of a numeric fact, from the clause "
+                        "around the number, its sentence, the neighbouring sentences and the document.",
+                "examples": {"facts": len(P.topic_y), "per_topic": {t: int((P.topic_y == t).sum()) for t in TOPICS},
+                             "per_kind": dict(Counter(P.topic_kind.tolist()))}})):
+        path = out / f"{name}.skops"
+        _save(model, path)
+        card = {"name": name, "model_file": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size,
+                **common, **extra, "settings": _jsonable(settings),
+                "estimator": _describe(model)}
+        if report is not None:
+            card["cross_validation"] = {"folds": n_splits, "grouping": "document", "splitter":
+                                        "StratifiedGroupKFold(shuffle=True)",
+                                        "per_source": {src: _card_metrics(name, e) for src, e in report.items()}}
+        if e2e_report is not None:
+            card["end_to_end"] = {"method": "each fold's documents through clean, segment, patterns and the "
+                                            "models of the other folds, scored by pipeline.evaluate.score",
+                                  "model": e2e_report, "lexicon": lex_e2e}
+        card["training_seconds"] = round(time.time() - t0, 1)
+        _write_card(out, card)
+        cards[name] = card
+    log(f"wrote {out / 'shortcoming.skops'} and {out / 'topic.skops'} with their cards in {time.time() - t0:.0f}s")
+    return cards
+
+
+def _check_labels(docs: list) -> None:
+    if not any(f.get("type") == "shortcoming" for d in docs for f in d.get("facts", [])):
+        files = sorted({d.get("_file", "<memory>") for d in docs})
+        raise TrainingDataError(f"no shortcoming labels in the training data ({', '.join(files)}): "
+                                "the sentence classifier needs shortcoming facts")
+    for d in docs:
+        for k, f in enumerate(d.get("facts", [])):
+            if f.get("topic") is not None and f["topic"] not in TOPICS:
+                where = f"{d.get('_file', '<memory>')}:{d.get('_line', '?')}"
+                raise TrainingDataError(f"{where}: fact {k} has unknown topic {f['topic']!r}; "
+                                        f"use one of {', '.join(TOPICS)}")
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+def _describe(model) -> dict:
+    feats = model.named_steps["features"]
+    clf = model.named_steps["clf"]
+    return {"features": [{"name": n, "type": type(t).__name__, "field": getattr(t, "field", None),
+                          "n_features": int(getattr(t, "n_features_out_", 0)),
+                          "weight": (feats.transformer_weights or {}).get(n, 1.0)}
+                         for n, t in feats.transformer_list],
+            "classifier": f"{type(clf).__name__}({', '.join(f'{k}={v!r}' for k, v in sorted(clf.get_params().items()) if k in ('C', 'class_weight', 'solver', 'max_iter'))})",
+            "classes": [str(c) for c in clf.classes_]}
+
+
+def _card_metrics(name: str, entry: dict) -> dict:
+    base = {k: entry[k] for k in ("documents", "sentences", "shortcoming_sentences")}
+    if name == SHORTCOMING:
+        return {**base, **entry["shortcoming"]}
+    return {**base, **(entry.get("topic") or {})}
+
+
+def _write_card(out: Path, card: dict) -> None:
+    from .kb import write_json_atomic
+
+    write_json_atomic(out / f"{card['name']}.json", card)
+    tmp = out / f".{card['name']}.md.tmp"
+    tmp.write_text(card_markdown(card), encoding="utf-8")
+    os.replace(tmp, out / f"{card['name']}.md")
+
+
+def _f(x) -> str:
+    return f"{x:.3f}" if isinstance(x, float) else str(x)
+
+
+def card_markdown(card: dict) -> str:
+    """The model card as Markdown (written beside the JSON card)."""
+    L = [f"# Model card: `{card['name']}`", "", card["task"], "",
+         f"- file: `{card['model_file']}` ({card['bytes']:,} bytes), sha256 `{card['sha256']}`",
+         f"- trained {card['created']} with scikit-learn {card['sklearn_version']}, skops {card['skops_version']}, "
+         f"numpy {card['numpy_version']}, Python {card['python_version']}; seed {card['seed']}",
+         f"- classifier: {card['estimator']['classifier']}",
+         "- features: " + ", ".join(f"{f['name']} ({f['type']}" + (f" of `{f['field']}`" if f['field'] else "")
+                                    + f", {f['n_features']}, weight {f['weight']})"
+                                    for f in card["estimator"]["features"]), ""]
+    if "threshold" in card:
+        L += [f"**Decision threshold: {card['threshold']:.2f}** ({card['threshold_method']}). "
+              "Override with `extract --shortcoming-threshold X`.", ""]
+    L += ["## Training data", "", "| file | sha256 | bytes |", "|---|---|---|"]
+    L += [f"| `{d['path']}` | `{d['sha256'][:16]}…` | {d['bytes']:,} |" for d in card["training_data"]]
+    L += ["", f"{card['documents']} documents; examples: `{json.dumps(card['examples'], ensure_ascii=False)}`", ""]
+    cvd = card.get("cross_validation")
+    if cvd:
+        L += [f"## Cross-validation ({cvd['folds']} folds grouped by document)", ""]
+        if card["name"] == SHORTCOMING:
+            L += ["| data | sentences | shortcomings | lexicon P / R / F1 | model P / R / F1 |", "|---|---|---|---|---|"]
+            for src, m in cvd["per_source"].items():
+                b, mo = m.get("baseline", {}), m["model"]
+                L.append(f"| {src} | {m['sentences']} | {m['shortcoming_sentences']} | "
+                         f"{_f(b.get('precision', 0.0))} / {_f(b.get('recall', 0.0))} / {_f(b.get('f1', 0.0))} | "
+                         f"{_f(mo['precision'])} / {_f(mo['recall'])} / {_f(mo['f1'])} |")
+        else:
+            L += ["| data | facts | lexicon accuracy | model accuracy | model, numeric | model, shortcoming |",
+                  "|---|---|---|---|---|---|"]
+            for src, m in cvd["per_source"].items():
+                if "model" not in m:
+                    continue
+                bk = m["model_by_kind"]
+                L.append(f"| {src} | {m['facts']} | {_f(m.get('baseline', {}).get('accuracy', 0.0))} | "
+                         f"{_f(m['model']['accuracy'])} | {_f(bk['numeric']['accuracy'])} | "
+                         f"{_f(bk['shortcoming']['accuracy'])} |")
+        allm = cvd["per_source"]["all"]
+        if "per_class" in allm:
+            L += ["", "Per class (all data, out of fold):", "", "| class | precision | recall | F1 | support |",
+                  "|---|---|---|---|---|"]
+            L += [f"| {c} | {_f(v['precision'])} | {_f(v['recall'])} | {_f(v['f1'])} | {v['support']} |"
+                  for c, v in allm["per_class"].items()]
+            labs = allm["labels"]
+            L += ["", "Confusion matrix (rows: gold, columns: predicted):", "",
+                  "| gold \\ pred | " + " | ".join(labs) + " |", "|---" * (len(labs) + 1) + "|"]
+            L += [f"| {labs[i]} | " + " | ".join(str(x) for x in row) + " |" for i, row in enumerate(allm["confusion"])]
+    e2e = card.get("end_to_end")
+    if e2e:
+        L += ["", "## End to end on held-out folds", "", e2e["method"] + ".", "",
+              "| data | pipeline | shortcoming P / R / F1 | topic accuracy | numeric | shortcoming |",
+              "|---|---|---|---|---|---|"]
+        for src in e2e["model"]:
+            for label, rep in (("lexicon", e2e["lexicon"].get(src)), ("models", e2e["model"][src])):
+                if not rep:
+                    continue
+                s, ta = rep["shortcoming"], rep["topic_accuracy_by_type"]
+                L.append(f"| {src} | {label} | {_f(s['precision'])} / {_f(s['recall'])} / {_f(s['f1'])} | "
+                         f"{_f(rep['topic_accuracy']['accuracy'])} | {_f(ta['numeric']['accuracy'])} | "
+                         f"{_f(ta['shortcoming']['accuracy'])} |")
+    L += ["", f"Settings: `{json.dumps(card['settings'], ensure_ascii=False)}`", "",
+          "Regenerate with `python -m pipeline train` (see docs/classifiers.md).", ""]
+    return "\n".join(L)
+
+
+# --------------------------------------------------------------------------- command line
+def _train_command(args) -> int:
+    if getattr(args, "corrections", None):   # = `apply KB_DIR --out TMP`, then `--data TMP`
+        import tempfile
+        from .curate import apply
+        with tempfile.TemporaryDirectory(prefix="curated-") as tmp:
+            curated = [str(Path(tmp) / f"kb{i}") for i in range(len(args.corrections))]
+            for kb, out in zip(args.corrections, curated):
+                summary = apply(kb, out)
+                if not args.quiet:
+                    print(summary["text"], file=sys.stderr)
+            args.data, args.corrections = list(args.data or []) + curated, []
+            return _train_command(args)
+    if not args.data:
+        raise TrainingDataError("no training data: give --data PATH (gold, sentences or curated KB) "
+                                "and/or --corrections KB_DIR")
+    paths = args.data
+    docs = load_training_data(paths)
+    quiet = args.quiet
+    cards = train_models(docs, args.out, n_splits=args.folds, seed=args.seed, cv=not args.no_cv,
+                         e2e=not args.no_e2e, data_files=paths, patterns=args.patterns,
+                         log=None if quiet else (lambda m: print(m, file=sys.stderr)))
+    if not quiet:
+        for name, card in cards.items():
+            line = f"{name}: {card['model_file']} ({card['bytes']:,} bytes)"
+            cvd = card.get("cross_validation")
+            if cvd:
+                m = cvd["per_source"]["all"]
+                if name == SHORTCOMING:
+                    line += (f", CV F1 {m['model']['f1']:.3f} (lexicon {m['baseline']['f1']:.3f}), "
+                             f"threshold {card['threshold']:.2f}")
+                else:
+                    line += (f", CV accuracy {m['model']['accuracy']:.3f} "
+                             f"(lexicon {m['baseline']['accuracy']:.3f})")
+            print(line)
+    return 0
+
+
+def add_commands(subparsers) -> None:
+    """Register the ``train`` subcommand."""
+    t = subparsers.add_parser(
+        "train", help="train the shortcoming and topic classifiers",
+        description="Train both classifiers from gold files, labelled-sentence files and reviewed KB directories; "
+                    "cross-validate them grouped by document next to the lexicon baseline; write "
+                    "OUT/shortcoming.skops and OUT/topic.skops with model cards (.json, .md).",
+        epilog="Example: python -m pipeline train --data ../shared/corpus/dev/gold.jsonl "
+               "--data corpus/annotations/hard_negatives.jsonl --data corpus/annotations/topics.jsonl --out models/")
+    t.add_argument("--data", action="append", default=[], metavar="PATH",
+                   help="gold JSONL, labelled-sentence JSONL or KB directory (repeat for more)")
+    t.add_argument("--corrections", action="append", default=[], metavar="KB_DIR",
+                   help="a KB under review: its corrections are applied (as `apply`) to a temporary curated KB "
+                        "used as --data (repeat for more)")
+    t.add_argument("--out", default="models", metavar="DIR", help="output directory (default: models/)")
+    t.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    t.add_argument("--no-cv", action="store_true", help="skip cross-validation (threshold 0.5, no CV in the cards)")
+    t.add_argument("--no-e2e", action="store_true", help="skip the end-to-end evaluation of held-out folds")
+    t.add_argument("--patterns", default=None, metavar="DIR", help="pattern directory (default: patterns/)")
+    t.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    t.set_defaults(func=_train_command)
