@@ -20,6 +20,7 @@ from .patterns import Pattern, PatternSet
 from .segment import words
 
 _FIRST_WORDS = regex.compile(r"[ \t\u00a0]*([\p{L}][\p{L}\p{M}]*)(?:[ \t\u00a0]+([\p{L}][\p{L}\p{M}]*))?")
+_LETTER_START = regex.compile(r"[\p{L}]")
 _CLAUSE_END = regex.compile(r"[,.;:()\[\]!?…\n\r\"“”]|\s[-–]\s")
 
 
@@ -95,6 +96,7 @@ class PatternExtractor:
         text = doc.text
         claims = _Claims(doc.ignored)
         found = []
+        self._pending = []  # (fact, position) whose counted unit is found in one batch below
         for _order, group in self.groups:
             cands = []
             for p in group:
@@ -125,6 +127,9 @@ class PatternExtractor:
                 fact.source = f"pattern:{p.id}"
                 fact.confidence = p.confidence
                 found.append(fact)
+        dropped = self._resolve_units(text)
+        if dropped:
+            found = [f for f in found if id(f) not in dropped]
         found.sort(key=lambda f: (f.start, f.end))
         self._propagate_list_qualifiers(text, found)
         for f in found:
@@ -208,8 +213,9 @@ class PatternExtractor:
                 if not (self.date_ok_left.search(text[max(0, s - 25):s])
                         or (self.date_ok_right.search(text[e:e + 25]) and self._noun_follows(text, e))):
                     return None
-        unit = self._unit(text, m.end())
-        return Fact("ratio", s, e, text[s:e], numerator=as_number(num), denominator=as_number(den), unit=unit)
+        fact = Fact("ratio", s, e, text[s:e], numerator=as_number(num), denominator=as_number(den))
+        self._pending.append((fact, m.end()))
+        return fact
 
     def _count(self, doc, p, m, s, e):
         text = doc.text
@@ -226,15 +232,14 @@ class PatternExtractor:
             return None  # a count is a whole number (17,4 triệu is whole after scaling)
         if not self._noun_follows(text, e):
             return None
-        unit = self._unit(text, e)
-        if not unit or unit.split()[0].lower() in self.excluded_units:
-            return None
         if self.rank_group is not None:
             window = text[e:e + 45]
             cut = _CLAUSE_END.search(window)
             if self.rank_group.search(window[:cut.start()] if cut else window):
                 return None
-        return Fact("count", s, e, text[s:e], value=as_number(value), unit=unit)
+        fact = Fact("count", s, e, text[s:e], value=as_number(value))
+        self._pending.append((fact, e))
+        return fact
 
     def _noun_follows(self, text, pos) -> bool:
         """True when the word after ``pos`` can be a counted noun (not a function word or verb).
@@ -262,20 +267,51 @@ class PatternExtractor:
         word = text[a:b].lower()
         return " " in regex.sub(r"\s+", " ", word) and word not in self.not_unit
 
-    def _unit(self, text, pos):
-        """The noun phrase after ``pos``: underthesea words up to a stop word or clause end."""
-        window = text[pos:pos + 50]
-        cut = _CLAUSE_END.search(window)
-        if cut:
-            window = window[:cut.start()]
-        if not window.strip():
-            return None
-        toks = words(window)
-        out = []
+    def _resolve_units(self, text) -> set:
+        """Find the counted unit of every pending count/ratio with one underthesea call.
+
+        The unit is the noun phrase after the number: underthesea words up to a stop
+        word or clause end (at most three words). Windows of all pending facts are
+        joined (separated by `` . ``) so a document costs one segmentation call.
+        Returns the ids of counts dropped because no unit (or a measure) follows.
+        """
+        pending, self._pending = self._pending, []
+        if not pending:
+            return set()
+        windows = []
+        for _fact, pos in pending:
+            window = text[pos:pos + 50]
+            cut = _CLAUSE_END.search(window)
+            windows.append(window[:cut.start()] if cut else window)
+        sep = " . "
+        joined, starts = [], []
+        off = 0
+        for w in windows:
+            starts.append(off)
+            joined.append(w)
+            off += len(w) + len(sep)
+        big = sep.join(joined)
+        toks = words(big) if big.strip(" .") else []
+        per = [[] for _ in windows]
+        j = 0
         for a, b in toks:
+            while j + 1 < len(starts) and a >= starts[j + 1]:
+                j += 1
+            if a >= starts[j] and b <= starts[j] + len(windows[j]):
+                per[j].append((a - starts[j], b - starts[j]))
+        dropped = set()
+        for (fact, _pos), window, spans in zip(pending, windows, per):
+            unit = self._unit_from(window, spans)
+            if fact.type == "count" and (not unit or unit.split()[0].lower() in self.excluded_units):
+                dropped.add(id(fact))
+            fact.unit = unit
+        return dropped
+
+    def _unit_from(self, window, spans):
+        out = []
+        for a, b in spans:
             w = window[a:b]
-            lw = w.lower()
-            if lw in self.unit_stop or not regex.match(r"[\p{L}]", w) or regex.match(r"\d", w):
+            if w.lower() in self.unit_stop or not _LETTER_START.match(w):
                 break
             out.append((a, b))
             if len(out) >= 3:
