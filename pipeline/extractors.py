@@ -20,6 +20,7 @@ from .patterns import Pattern, PatternSet
 from .segment import words
 
 _FIRST_WORDS = regex.compile(r"[ \t\u00a0]*([\p{L}][\p{L}\p{M}]*)(?:[ \t\u00a0]+([\p{L}][\p{L}\p{M}]*))?")
+_SIX_SYLLABLES = regex.compile(r"\s*(?:\S+\s+){0,5}\S+")
 _LETTER_START = regex.compile(r"[\p{L}]")
 _CLAUSE_END = regex.compile(r"[,.;:()\[\]!?…\n\r\"“”]|\s[-–]\s")
 
@@ -272,7 +273,7 @@ class PatternExtractor:
 
         The unit is the noun phrase after the number: underthesea words up to a stop
         word or clause end (at most three words). Windows of all pending facts are
-        joined (separated by `` . ``) so a document costs one segmentation call.
+        joined (separated by `` ; ``) so a document costs one segmentation call.
         Returns the ids of counts dropped because no unit (or a measure) follows.
         """
         pending, self._pending = self._pending, []
@@ -282,8 +283,11 @@ class PatternExtractor:
         for _fact, pos in pending:
             window = text[pos:pos + 50]
             cut = _CLAUSE_END.search(window)
-            windows.append(window[:cut.start()] if cut else window)
-        sep = " . "
+            if cut:
+                window = window[:cut.start()]
+            six = _SIX_SYLLABLES.match(window)  # three words are at most six syllables
+            windows.append(six.group() if six else window)
+        sep = " ; "  # underthesea never joins a word across ";" (it does across ".")
         joined, starts = [], []
         off = 0
         for w in windows:
