@@ -78,6 +78,9 @@ class LexiconTopics:
 
     def __call__(self, doc: Document) -> Document:
         sents = doc.sentences
+        first = {}   # sentence -> its first index (what sents.index gives, without a scan per fact)
+        for i, x in enumerate(sents):
+            first.setdefault((x.start, x.end, x.text), i)
         for f in doc.facts:
             if f.type == "legal_ref" or f.topic is not None:
                 continue
@@ -85,7 +88,7 @@ class LexiconTopics:
             text = sent.text if sent else doc.text[max(0, f.start - 150):f.end + 50]
             ctx = ""
             if sent is not None:
-                i = sents.index(sent) if sent in sents else -1
+                i = first.get((sent.start, sent.end, sent.text), -1)
                 if i >= 0:
                     ctx = " ".join(x.text for x in sents[max(0, i - 1):i + 2])
             if f.type != "shortcoming" and sent is not None:

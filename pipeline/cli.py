@@ -57,11 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="probability above which a sentence is a shortcoming (default: the model card's threshold)")
     e.add_argument("--patterns", default=None, metavar="DIR", help="pattern directory (default: the bundled patterns/)")
     e.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress, no summary)")
-    e.add_argument("--workers", type=int, default=1, metavar="N",
-                   help="local worker processes (default 1; 0 = all cores); the output is the same for any N")
+    e.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="local worker processes (default 1; 0 = all cores); the output is the same for any N. "
+                        "With --dask local: the cluster's workers (default all cores); with a scheduler "
+                        "address: wait for N workers before starting")
     e.add_argument("--dask", default=None, metavar="ADDRESS",
                    help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
-                        "LocalCluster (--workers N workers, default all cores); needs pip install '.[dask]'")
+                        "LocalCluster of single-threaded worker processes; needs pip install '.[dask]'")
     e.add_argument("--force", action="store_true",
                    help="redo every document (default: skip documents already in KB_DIR with the same id and text)")
     e.add_argument("--log-interval", type=float, default=10.0, metavar="SECONDS",

@@ -160,10 +160,16 @@ def run_dask(address: str, inputs, kb, settings: dict, workers: int = 0, progres
     else:
         client = Client(address, timeout="30s")
     try:
+        if cluster is None:   # a remote scheduler: wait for its workers (--workers N: for N of them)
+            try:
+                client.wait_for_workers(max(1, workers or 1), timeout=600)
+            except (TimeoutError, OSError) as exc:
+                raise RuntimeError(f"no Dask workers joined {address} within 10 minutes; start some with "
+                                   f"`dask worker {address} --nthreads 1`") from exc
         n_workers = max(1, len(client.scheduler_info().get("workers", {})) or (workers or 1))
         parts = plan_partitions(inputs, n_workers=n_workers)
         done = frozenset(kb.index.keys()) if len(kb.index) else frozenset()
-        done_arg = client.scatter(done, broadcast=True) if done else None
+        done_arg = client.scatter([done], broadcast=True)[0] if done else None   # one object, not its items
         header = kb.shard_header()
         futures = []
         for i, spec in enumerate(parts):

@@ -95,6 +95,9 @@ def write_json_atomic(path: Path, obj) -> None:
     """Write JSON to ``path`` via a temporary file and rename."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)   # like any other file (mkstemp makes it private)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(obj, fh, ensure_ascii=False, indent=2)
         fh.flush()
@@ -119,8 +122,9 @@ def write_json_atomic(path: Path, obj) -> None:
 # pipeline fingerprint.
 SHARDS = ".shards"
 _MERGE_DIR = "merge"
-_SHARD_SUFFIX = ".shard.jsonl"
+_SHARD_SUFFIX = ".shard"   # JSON lines; not .jsonl, so that no input directory scan reads a shard
 _LOCK = "lock"
+_HELD: set = set()   # KB directories this process is writing
 
 
 def doc_key(doc_id, text: str) -> str:
@@ -345,8 +349,11 @@ class KBSession:
             elif (self.shards / _MERGE_DIR).exists():
                 shutil.rmtree(self.shards / _MERGE_DIR)
             if not self.force:
-                old = read_manifest(self.dir)
-                if old and old.get("fingerprint") == self.fingerprint:
+                try:
+                    old = read_manifest(self.dir)
+                except (OSError, ValueError):
+                    old = None   # unreadable manifest: nothing is reused
+                if isinstance(old, dict) and old.get("fingerprint") == self.fingerprint:
                     self.index.add_public(self.dir)
                 for p in self.old_shards():
                     self.index.add_shard(p, self.fingerprint)
@@ -356,20 +363,28 @@ class KBSession:
         return self
 
     def _lock(self):
+        where = str(self.shards.resolve())
+        if where in _HELD:
+            raise RuntimeError(f"another extract is writing {self.dir} (in this process); wait for it to finish")
         self._lock_fh = open(self.shards / _LOCK, "a+")
         try:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX
             return
         try:
-            fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # a POSIX record lock: held by this process only (forked workers do not inherit it)
+            fcntl.lockf(self._lock_fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             self._lock_fh.close()
             self._lock_fh = None
             raise RuntimeError(f"another extract is writing {self.dir} (lock {self.shards / _LOCK}); "
                                "wait for it to finish") from None
+        _HELD.add(where)
+        self._held = where
 
     def _unlock(self):
+        _HELD.discard(getattr(self, "_held", None))
+        self._held = None
         if self._lock_fh is not None:
             self._lock_fh.close()
             self._lock_fh = None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ MAX_WARNINGS = 10
 
 
 def run_extract(inputs, out, strict=False, shortcoming_threshold=None, patterns=None, quiet=False, stdin=None,
-                workers=1, dask=None, force=False, progress=None, log_interval=10.0) -> dict:
+                workers=None, dask=None, force=False, progress=None, log_interval=10.0) -> dict:
     """Extract every input document into the KB directory ``out``.
 
     Parameters
@@ -41,8 +40,10 @@ def run_extract(inputs, out, strict=False, shortcoming_threshold=None, patterns=
     strict : bool
         Kept for the caller: the run always completes; the CLI exits non-zero
         at the end when bad records were found.
-    workers : int
-        Local processes (1 = this process, 0 = all cores).
+    workers : int, optional
+        Local processes (default 1 = this process; 0 = all cores). With ``dask="local"`` the
+        LocalCluster's workers (default all cores); with a scheduler address, how many
+        workers to wait for.
     dask : str, optional
         A scheduler address (``tcp://host:8786``) or ``"local"`` for a LocalCluster.
     force : bool
@@ -62,7 +63,12 @@ def run_extract(inputs, out, strict=False, shortcoming_threshold=None, patterns=
     inputs = [str(i) for i in inputs]
     settings = {"patterns": str(patterns) if patterns else None,
                 "shortcoming_threshold": float(shortcoming_threshold) if shortcoming_threshold is not None else None}
-    workers = resolve_workers(workers) if not dask else (int(workers) if workers and int(workers) > 0 else 0)
+    if dask:
+        if "-" in inputs:
+            raise ValueError("--dask cannot read stdin: write the documents to a file that the workers can read")
+        workers = int(workers) if workers and int(workers) > 0 else 0   # 0: all cores (local) / any (remote)
+    else:
+        workers = resolve_workers(1 if workers is None else workers)
     nlp = pipeline_for(settings)     # loaded once here; forked workers share it
     t_load = time.time() - t0
     fingerprint = pipeline_fingerprint(nlp, settings)
@@ -158,6 +164,9 @@ def _peak_rss_mb():
 
 
 # ---------------------------------------------------------------- fingerprint
+#: modules that do not change what extract writes (any other module of the package counts)
+_NOT_OUTPUT = {"__main__", "cli", "bench", "run", "parallel", "cluster", "evaluate", "analysis", "display",
+               "curate", "train"}
 def pipeline_fingerprint(nlp, settings: dict) -> str:
     """A hash of everything that decides the output: code, patterns, data, models and settings.
 
@@ -167,7 +176,8 @@ def pipeline_fingerprint(nlp, settings: dict) -> str:
     h.update(json.dumps([__version__, getattr(nlp.patterns, "hash", None), list(nlp.names), settings],
                         sort_keys=True, default=str).encode())
     pkg = Path(__file__).resolve().parent
-    files = sorted(pkg.glob("*.py")) + sorted(p for p in (pkg / "data").rglob("*") if p.is_file())
+    files = sorted(p for p in pkg.glob("*.py") if p.stem not in _NOT_OUTPUT)
+    files += sorted(p for p in (pkg / "data").rglob("*") if p.is_file())
     pdir = getattr(nlp.patterns, "directory", None)
     if pdir is not None and Path(pdir).is_dir():
         files += sorted(p for p in Path(pdir).rglob("*") if p.is_file())

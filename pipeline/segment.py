@@ -90,6 +90,9 @@ def _skeleton(s: str, offset: int = 0):
     return chars, offs
 
 
+_SURROGATE = regex.compile("[\ud800-\udfff]")
+
+
 @lru_cache(maxsize=1)
 def _tokenizer():
     try:
@@ -109,6 +112,8 @@ def words(text: str, start: int = 0, end: int | None = None) -> list:
     chunk = text[start:end]
     if not chunk.strip():
         return []
+    if _SURROGATE.search(chunk):  # lone surrogates (from JSON escapes) crash the tokenizer: same-length stand-in
+        chunk = _SURROGATE.sub("\ufffd", chunk)
     tokens = _tokenizer()(chunk)
     src, src_off = _skeleton(chunk, start)
     out = []
