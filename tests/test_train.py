@@ -166,7 +166,8 @@ def test_train_dev_gold_cross_validation_meets_targets(tmp_path):
     data = [SHARED / "corpus" / "dev" / "gold.jsonl", ROOT / "corpus" / "samples" / "gold.jsonl",
             ROOT / "corpus" / "annotations" / "hard_negatives.jsonl", ROOT / "corpus" / "annotations" / "topics.jsonl"]
     cards = train_models(load_training_data(data), tmp_path, e2e=False, data_files=data)
-    dev = "../shared/corpus/dev/gold.jsonl"
+    # the source is named by its path as given, which depends on where ../shared is (a link in some set-ups)
+    dev = next(k for k in cards["shortcoming"]["cross_validation"]["per_source"] if k.endswith("corpus/dev/gold.jsonl"))
     sc = cards["shortcoming"]["cross_validation"]["per_source"][dev]
     tp = cards["topic"]["cross_validation"]["per_source"][dev]
     assert sc["model"]["f1"] >= 0.85 and sc["model"]["f1"] > sc["baseline"]["f1"]
