@@ -3,12 +3,13 @@
 Two scikit-learn pipelines live in ``models/`` (written by ``python -m
 pipeline train``, see :mod:`pipeline.train`):
 
-- ``shortcoming.skops``: is a sentence a shortcoming? (binary, calibrated
-  probability; the decision threshold is in the model card
-  ``shortcoming.json``);
+- ``shortcoming.skops``: is a sentence a shortcoming? (binary probability;
+  the decision threshold is in the model card ``shortcoming.json``). Only
+  the sentences that pass the model's gate (:data:`pipeline.features.GATE`)
+  are scored; the others get probability 0;
 - ``topic.skops``: the topic (13 labels) of a shortcoming sentence or of a
-  numeric fact, from the clause around the number, its sentence and the
-  neighbouring sentences.
+  numeric fact, from the list item around the number, the words before and
+  after it, its sentence and the document's lead.
 
 The components ``shortcomings`` and ``topics`` of :mod:`pipeline.language`
 call :meth:`ShortcomingComponent.create` / :meth:`TopicComponent.create`,
@@ -19,14 +20,15 @@ Models are loaded with skops, never pickle: a file that holds any type not
 in :data:`TRUSTED_TYPES` is refused. A model trained with another
 scikit-learn version, or whose card does not match the file, loads with a
 :class:`ModelWarning`. Each model is loaded once per process; a document's
-sentences (or facts) are vectorised in one call, and a linear final
-estimator is applied with plain numpy (the same numbers as
-``predict_proba``, without its per-call validation).
+sentences (or facts) are scored in one call, and a linear final estimator
+is applied by :class:`Scorer` straight from the records (the same numbers
+as ``predict_proba``, tested, without building sparse matrices).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import warnings
 from pathlib import Path
 from typing import Optional
@@ -49,6 +51,7 @@ TRUSTED_TYPES = (
     "pipeline.features.FastUnion",
     "pipeline.features.KindFeatures",
     "pipeline.features.SyllableNgrams",
+    "pipeline.features.TopicKeywordFields",
     "pipeline.features.TopicKeywords",
     "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.calibration._CalibratedClassifier",
@@ -188,10 +191,14 @@ def _cached(path: Path):
 class Scorer:
     """``predict_proba`` of a fitted Pipeline, fast for one document at a time.
 
-    The featurizing steps run as they are; when the final estimator is a
-    :class:`~sklearn.linear_model.LogisticRegression`, its probabilities are
-    computed here (sigmoid or softmax of ``X @ coef_.T + intercept_``),
-    which equals its ``predict_proba`` without the per-call checks.
+    When the final estimator is a
+    :class:`~sklearn.linear_model.LogisticRegression` after a
+    :class:`~pipeline.features.FastUnion`, the coefficients are folded into
+    the featurizers once (:meth:`~pipeline.features.FastUnion.prepare_dot`)
+    and a document's scores ``X @ coef_.T + intercept_`` come straight from
+    its records, without building a sparse matrix; then the sigmoid or
+    softmax, which equals ``predict_proba`` (tested). Other pipelines run
+    their steps and ``predict_proba`` as they are.
 
     Parameters
     ----------
@@ -201,25 +208,39 @@ class Scorer:
     def __init__(self, model):
         from sklearn.linear_model import LogisticRegression
 
+        from .features import FastUnion
+
         self.model = model
         self.steps = [step for _, step in model.steps[:-1] if step not in (None, "passthrough")]
         self.clf = model.steps[-1][1]
         self.classes_ = np.asarray(self.clf.classes_)
         self._linear = type(self.clf) is LogisticRegression
+        self._prepared = None
         if self._linear:
             self._w = np.ascontiguousarray(self.clf.coef_.T)
             self._b = np.asarray(self.clf.intercept_, dtype=np.float64)
+            if len(self.steps) == 1 and isinstance(self.steps[0], FastUnion):
+                self._prepared = self.steps[0].prepare_dot(self._w)
+
+    def decision_function(self, records: list) -> np.ndarray:
+        """``X @ coef_.T + intercept_`` (linear models only), one row per record."""
+        if self._prepared is not None:
+            return self.steps[0].dot(records, self._prepared) + self._b
+        X = records
+        for step in self.steps:
+            X = step.transform(X)
+        return np.asarray(X @ self._w) + self._b
 
     def predict_proba(self, records: list) -> np.ndarray:
         """Class probabilities, one row per record (columns in ``classes_`` order)."""
         if not records:
             return np.zeros((0, len(self.classes_)))
-        X = records
-        for step in self.steps:
-            X = step.transform(X)
         if not self._linear:
+            X = records
+            for step in self.steps:
+                X = step.transform(X)
             return self.clf.predict_proba(X)
-        d = np.asarray(X @ self._w) + self._b
+        d = self.decision_function(records)
         if d.shape[1] == 1:
             p = 1.0 / (1.0 + np.exp(-d[:, 0]))
             return np.column_stack([1.0 - p, p])
@@ -227,6 +248,17 @@ class Scorer:
         np.exp(d, out=d)
         d /= d.sum(axis=1, keepdims=True)
         return d
+
+
+def find_gate(model):
+    """The :class:`~pipeline.features.CueFeatures` of ``model`` that holds a gate, or None."""
+    from .features import CueFeatures
+
+    feats = model.steps[0][1] if getattr(model, "steps", None) else None
+    for _name, trans in getattr(feats, "transformer_list", []):
+        if isinstance(trans, CueFeatures) and getattr(trans, "gate", None):
+            return trans
+    return None
 
 
 class ShortcomingComponent:
@@ -263,6 +295,7 @@ class ShortcomingComponent:
             raise ModelError(f"E104: the shortcoming model has classes {classes}; expected two (0, 1). "
                              "Retrain it with `python -m pipeline train`")
         self._col = classes.index(max(classes))
+        self.gate = find_gate(model)
 
     @classmethod
     def create(cls, patterns=None, threshold: Optional[float] = None, model_dir=None, **cfg):
@@ -294,16 +327,43 @@ class ShortcomingComponent:
         return cls(model, threshold=threshold, name=card.get("name", SHORTCOMING))
 
     def probabilities(self, doc: Document) -> np.ndarray:
-        """The shortcoming probability of every sentence of ``doc``."""
-        return self.scorer.predict_proba(sentence_records(doc))[:, self._col]
+        """The shortcoming probability of every sentence of ``doc``.
+
+        Sentences that the model's gate (:data:`pipeline.features.GATE`)
+        rejects are not scored: their probability is 0.
+        """
+        cand = self.gate.candidates(doc) if self.gate is not None else None
+        if cand is None:
+            return self.scorer.predict_proba(sentence_records(doc))[:, self._col]
+        probs = np.zeros(len(doc.sentences))
+        if cand:
+            probs[cand] = self._positive(sentence_records(doc, cand))
+        return probs
+
+    def _positive(self, records: list):
+        """Probability of the positive class for each record."""
+        if self.scorer._linear and len(self.scorer.classes_) == 2:
+            d = self.scorer.decision_function(records)[:, 0].tolist()
+            p = [1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0 for x in d]
+            return p if self._col == 1 else [1.0 - x for x in p]
+        return self.scorer.predict_proba(records)[:, self._col].tolist()
+
+    def _scored(self, doc: Document) -> tuple:
+        """``(sentence indices, probabilities)`` of the sentences that may be shortcomings."""
+        cand = self.gate.candidates(doc) if self.gate is not None and self.threshold > 0.0 else None
+        if cand is None:  # no gate (or a threshold of 0: every sentence is one)
+            return range(len(doc.sentences)), self.probabilities(doc).tolist()
+        return cand, (self._positive(sentence_records(doc, cand)) if cand else [])
 
     def __call__(self, doc: Document) -> Document:
         if not doc.sentences:
             return doc
-        probs = self.probabilities(doc)
+        idx, probs = self._scored(doc)
         src = f"model:{self.model_name}"
         added = False
-        for s, p in zip(doc.sentences, probs):
+        sents = doc.sentences
+        for i, p in zip(idx, probs):
+            s = sents[i]
             if p < self.threshold:
                 continue
             if doc.ignored and doc.is_ignored(s.start, s.end) and doc.is_ignored(s.start, s.start + 1):
@@ -337,6 +397,7 @@ class TopicComponent:
         self.model = model
         self.model_name = name
         self.scorer = Scorer(model)
+        self._names = [str(c) for c in self.scorer.classes_]
 
     @classmethod
     def create(cls, patterns=None, model_dir=None, **cfg):
@@ -358,10 +419,21 @@ class TopicComponent:
         best = probs.argmax(axis=1)
         return [str(t) for t in self.scorer.classes_[best]], probs[np.arange(len(best)), best]
 
+    def topics(self, doc: Document, facts: list) -> list:
+        """The topic of each of ``facts`` (the class with the highest score; the same as :meth:`predict`)."""
+        if not facts:
+            return []
+        records = fact_records(doc, facts)
+        if not self.scorer._linear:
+            return self.predict(doc, facts)[0]
+        best = self.scorer.decision_function(records).argmax(axis=1).tolist()
+        names = self._names
+        return [names[j] for j in best]
+
     def __call__(self, doc: Document) -> Document:
         todo = [f for f in doc.facts if f.type != "legal_ref" and f.topic is None]
         if todo:
-            topics, _ = self.predict(doc, todo)
-            for f, t in zip(todo, topics):
+            for f, t in zip(todo, self.topics(doc, todo)):
                 f.topic = t
+        doc.user_data.pop("_clf", None)  # the classifiers' per-document cache (pipeline.features) is done with
         return doc

@@ -19,9 +19,11 @@ reviewed corrections override the gold they started from).
 
 Sentences come from the pipeline's own segmenter; a sentence is a positive
 example when a gold shortcoming overlaps at least half of the shorter of the
-two (the scoring rule). Topic examples are every gold fact with a topic:
-numeric facts (the clause around the number, its sentence, the neighbours)
-and shortcomings.
+two (the scoring rule); the shortcoming model is trained on the sentences
+that pass its gate (:data:`pipeline.features.GATE`) and gives the others
+probability 0. Topic examples are every gold fact with a topic: numeric
+facts (the list item around the number, the words before and after it, its
+sentence, the document's lead) and shortcomings.
 
 Cross-validation is grouped by document (:class:`StratifiedGroupKFold`: no
 sentence of a test document is seen in training), and reported per input
@@ -52,8 +54,8 @@ import numpy as np
 
 from .document import FACT_TYPES, TOPICS, Document, Fact
 from .errors import PipelineError
-from .features import (CharNgrams, CueFeatures, FastUnion, KindFeatures, SyllableNgrams, TopicKeywords,
-                       fact_records, sentence_records)
+from .features import (GATE, CharNgrams, CueFeatures, FastUnion, KindFeatures, SyllableNgrams, TopicKeywordFields,
+                       TopicKeywords, fact_records, gate_tokens, sentence_records)
 from .models import SHORTCOMING, TOPIC, ShortcomingComponent, TopicComponent, sha256_file
 
 __all__ = ["TrainingDataError", "load_training_data", "load_kb", "prepare", "build_shortcoming_model",
@@ -323,28 +325,31 @@ def prepare(docs: list, patterns=None) -> Prepared:
 
 # --------------------------------------------------------------------------- models
 #: The settings of the committed models, chosen by grouped CV (docs/classifiers.md has the table).
-SHORTCOMING_SETTINGS = {"ngram_range": (1, 2), "context_ngrams": False, "cues": True, "char": False,
-                        "C": 2.0, "class_weight": "balanced"}
-TOPIC_SETTINGS = {"ngram_range": (1, 2), "clause_weight": 1.0, "window_weight": 1.0, "sentence_weight": 0.6,
-                  "context_weight": 0.3, "keywords": True, "vote": True, "doc_kw": 0.3, "doc_weight": 0.3,
-                  "C": 4.0, "class_weight": "balanced"}
+SHORTCOMING_SETTINGS = {"ngram_range": (1, 1), "context_ngrams": False, "cues": True, "char": False,
+                        "gate": True, "C": 1.0, "class_weight": "balanced"}
+TOPIC_SETTINGS = {"ngram_range": (1, 1), "clause_weight": 1.0, "window_weight": 0.0, "sentence_weight": 1.5,
+                  "context_weight": 0.0, "keywords": True, "vote": False, "doc_kw": 0.3, "doc_weight": 0.0,
+                  "pre_kw": 1.5, "unit_kw": 1.0, "C": 4.0, "class_weight": "balanced"}
 
 
-def build_shortcoming_model(ngram_range=(1, 2), context_ngrams=False, cues=True, char=False, C=2.0,
+def build_shortcoming_model(ngram_range=(1, 1), context_ngrams=False, cues=True, char=False, gate=True, C=1.0,
                             class_weight="balanced", max_features=20000, seed=0):
     """The shortcoming sentence classifier (unfitted).
 
     Parameters
     ----------
-    ngram_range : tuple of int, default=(1, 2)
-        Syllable n-grams of the sentence.
+    ngram_range : tuple of int, default=(1, 1)
+        Syllable n-grams of the sentence (bigrams measured: no gain, slower).
     context_ngrams : bool, default=False
         Also unigrams of the previous and next sentences (down-weighted).
     cues : bool, default=True
         :class:`~pipeline.features.CueFeatures`.
     char : bool, default=False
         Character 2-4-grams (slower; measured, not used by default).
-    C : float, default=2.0
+    gate : bool, default=True
+        Store :data:`~pipeline.features.GATE` in the cue featurizer: sentences
+        without any of its words are not scored (probability 0). Needs ``cues``.
+    C : float, default=1.0
         Inverse regularisation of the logistic regression.
     class_weight : str or None, default="balanced"
     max_features : int, default=20000
@@ -368,35 +373,43 @@ def build_shortcoming_model(ngram_range=(1, 2), context_ngrams=False, cues=True,
     if char:
         parts.append(("char", CharNgrams("tokens", ngram_range=(2, 4), max_features=30000)))
     if cues:
-        parts.append(("cues", CueFeatures()))
+        parts.append(("cues", CueFeatures(gate=GATE if gate else None)))
     return Pipeline([("features", FastUnion(parts, transformer_weights=weights or None)),
                      ("clf", LogisticRegression(C=C, class_weight=class_weight, max_iter=5000, random_state=seed))])
 
 
-def build_topic_model(ngram_range=(1, 2), clause_weight=1.0, window_weight=1.0, sentence_weight=0.6,
-                      context_weight=0.3, head_weight=0.0, near_weight=0.0, doc_weight=0.3, keywords=True,
-                      kw_fields=("clause", "window", "sentence"), kw_weight=1.0, vote=True, doc_kw=0.3, C=4.0,
-                      class_weight="balanced", max_features=20000, seed=0):
+def build_topic_model(ngram_range=(1, 1), clause_weight=1.0, window_weight=0.0, sentence_weight=1.5,
+                      context_weight=0.0, head_weight=0.0, doc_weight=0.0, keywords=True,
+                      kw_fields=("clause", "window", "sentence"), kw_weight=1.0, vote=False, doc_kw=0.3,
+                      pre_kw=1.5, unit_kw=1.0, C=4.0, class_weight="balanced", max_features=20000, seed=0):
     """The topic classifier (unfitted).
 
     Parameters
     ----------
-    ngram_range : tuple of int, default=(1, 2)
-        Syllable n-grams of the clause, the window and the sentence.
-    clause_weight, window_weight, sentence_weight, context_weight, head_weight, near_weight, doc_weight : float
+    ngram_range : tuple of int, default=(1, 1)
+        Syllable n-grams of the clause, the window and the sentence (bigrams
+        measured: no gain, slower).
+    clause_weight, window_weight, sentence_weight, context_weight, head_weight, doc_weight : float
         Weights of the n-grams of the list item holding the number, of the
         window around it, of the sentence, of the previous + next sentences,
-        of the document's first sentence, of the five syllables on each side
-        of the number, and of the whole document (unigrams); 0 leaves a part out.
+        of the document's first sentence, and of the whole document
+        (unigrams); 0 leaves a part out.
     keywords : bool, default=True
-        :class:`~pipeline.features.TopicKeywords` scores of ``kw_fields``.
+        Topic-lexicon scores of ``kw_fields`` (all keyword fields are one
+        :class:`~pipeline.features.TopicKeywordFields`).
     kw_fields : tuple of str, default=("clause", "window", "sentence")
     kw_weight : float, default=1.0
-    vote : bool, default=True
+    vote : bool, default=False
         Also the lexicon baseline's decision (top keyword topic of the
-        window, else of the neighbourhood) as a one-hot feature.
+        window, else of the neighbourhood) as a one-hot feature (measured:
+        no gain once the keywords before and after the number are features).
     doc_kw : float, default=0.3
-        Weight of the keyword scores of the whole document (0: none).
+        Weight of the keyword scores of the document's lead (its first
+        :data:`~pipeline.features.DOC_LEAD` syllables; 0: none).
+    pre_kw, unit_kw : float, default=1.5, 1.0
+        Weights of the keyword scores of the words that introduce the number
+        (``tỷ lệ hồ sơ trực tuyến đạt``) and of the two syllables after it,
+        the counted thing (``tài khoản``, ``lượt truy cập``); 0: none.
     C : float, default=4.0
     class_weight : str or None, default="balanced"
     max_features : int, default=20000
@@ -413,15 +426,14 @@ def build_topic_model(ngram_range=(1, 2), clause_weight=1.0, window_weight=1.0, 
     for name, w, rng in (("clause", clause_weight, ngram_range), ("window", window_weight, ngram_range),
                          ("sentence", sentence_weight, ngram_range), ("prev", context_weight, (1, 1)),
                          ("next", context_weight, (1, 1)), ("head", head_weight, (1, 1)),
-                         ("near", near_weight, ngram_range), ("doc", doc_weight, (1, 1))):
+                         ("doc", doc_weight, (1, 1))):
         if w:
             parts.append((name, SyllableNgrams(name, ngram_range=tuple(rng), max_features=max_features)))
             weights[name] = w
-    if keywords:
-        parts += [(f"kw_{f}", TopicKeywords(f, weight=kw_weight * (0.5 if f == "sentence" else 1.0)))
-                  for f in kw_fields]
-    if doc_kw:
-        parts.append(("kw_doc", TopicKeywords("doc", weight=doc_kw)))
+    kw = [(f, kw_weight * (0.5 if f == "sentence" else 1.0)) for f in kw_fields] if keywords else []
+    kw += [(f, w) for f, w in (("doc", doc_kw), ("pre", pre_kw), ("unit", unit_kw)) if w]
+    if kw:  # all keyword fields in one featurizer (one pass over each sentence's keyword hits)
+        parts.append(("keywords", TopicKeywordFields(fields=tuple(f for f, _ in kw), weights=tuple(w for _, w in kw))))
     if vote:
         parts.append(("vote", TopicKeywords("window", weight=kw_weight, vote=True, fallback="context")))
     parts.append(("kind", KindFeatures()))
@@ -549,6 +561,16 @@ def _one_thread():
     return threadpool_limits(limits=1)
 
 
+def _gated(P: Prepared, sc_settings: dict) -> np.ndarray:
+    """Which sentences the shortcoming model scores and trains on (all of them without a gate)."""
+    if not (sc_settings.get("gate", True) and sc_settings.get("cues", True)):
+        return np.ones(len(P.sent_records), dtype=bool)
+    cached = getattr(P, "_gate_mask", None)
+    if cached is None or len(cached) != len(P.sent_records):
+        cached = P._gate_mask = np.array([gate_tokens(r["tokens"], GATE) for r in P.sent_records], dtype=bool)
+    return cached
+
+
 def _cross_validate(P, n_splits, seed, sc_settings, topic_settings, baseline, patterns) -> dict:
     sc_settings = {**SHORTCOMING_SETTINGS, **(sc_settings or {})}
     topic_settings = {**TOPIC_SETTINGS, **(topic_settings or {})}
@@ -562,11 +584,12 @@ def _cross_validate(P, n_splits, seed, sc_settings, topic_settings, baseline, pa
     trecs = np.empty(len(P.topic_records), dtype=object)
     trecs[:] = P.topic_records
     keep = P.sent_keep
+    gated = _gated(P, sc_settings)
     for k in range(n_splits):
-        tr = (sent_fold != k) & keep
+        tr = (sent_fold != k) & keep & gated
         te = sent_fold == k
         m = build_shortcoming_model(seed=seed, **sc_settings).fit(list(recs[tr]), P.sent_y[tr])
-        proba[te] = m.predict_proba(list(recs[te]))[:, 1]
+        proba[te & gated] = m.predict_proba(list(recs[te & gated]))[:, 1]
         ttr, tte = topic_fold != k, topic_fold == k
         if tte.any():
             tm = build_topic_model(seed=seed, **topic_settings).fit(list(trecs[ttr]), P.topic_y[ttr])
@@ -661,6 +684,7 @@ def end_to_end(P: Prepared, cv: dict, patterns=None) -> dict:
             continue
         tr = (sent_fold != k) & P.sent_keep
         thr, _ = choose_threshold(P.sent_y[tr], cv["sent_proba"][tr])
+        tr &= _gated(P, cv["sc_settings"])
         sm = build_shortcoming_model(seed=seed, **cv["sc_settings"]).fit(list(recs[tr]), P.sent_y[tr])
         tm = build_topic_model(seed=seed, **cv["topic_settings"]).fit(list(trecs[topic_fold != k]),
                                                                      P.topic_y[topic_fold != k])
@@ -791,8 +815,9 @@ def train_models(docs: list, out_dir, *, n_splits: int = 5, seed: int = 0, cv: b
     log("fitting on all data ...")
     with _one_thread():
         keep = P.sent_keep
+        fit_mask = keep & _gated(P, sc_settings)
         sm = build_shortcoming_model(seed=seed, **sc_settings).fit(
-            [r for r, k in zip(P.sent_records, keep) if k], P.sent_y[keep])
+            [r for r, k in zip(P.sent_records, fit_mask) if k], P.sent_y[fit_mask])
         tm = build_topic_model(seed=seed, **topic_settings).fit(P.topic_records, P.topic_y)
     common = {"created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **_versions(),
               "seed": seed, "training_data": file_digests(data_files or []),
@@ -802,13 +827,18 @@ def train_models(docs: list, out_dir, *, n_splits: int = 5, seed: int = 0, cv: b
     cards = {}
     for name, model, settings, extra in (
             (SHORTCOMING, sm, sc_settings, {
-                "task": "Is a sentence a shortcoming (annotation guidelines)? Binary, one probability per sentence.",
+                "task": "Is a sentence a shortcoming (annotation guidelines)? Binary, one probability per sentence; "
+                        "sentences without any of the gate's words (pipeline.features.GATE) are not scored "
+                        "(probability 0) and not trained on.",
                 "examples": {"sentences": int(keep.sum()), "shortcoming": int(P.sent_y[keep].sum()),
-                             "not_shortcoming": int((P.sent_y[keep] == 0).sum())},
+                             "not_shortcoming": int((P.sent_y[keep] == 0).sum()),
+                             "scored_by_the_gate": int(fit_mask.sum()),
+                             "shortcoming_outside_the_gate": int(P.sent_y[keep & ~fit_mask].sum())},
                 "threshold": threshold, "threshold_method": how}),
             (TOPIC, tm, topic_settings, {
-                "task": "Topic (13 labels) of a shortcoming sentence or of a numeric fact, from the clause "
-                        "around the number, its sentence, the neighbouring sentences and the document.",
+                "task": "Topic (13 labels) of a shortcoming sentence or of a numeric fact, from the list item "
+                        "around the number, the words before it and the counted unit after it, its sentence "
+                        "and the document's lead.",
                 "examples": {"facts": len(P.topic_y), "per_topic": {t: int((P.topic_y == t).sum()) for t in TOPICS},
                              "per_kind": dict(Counter(P.topic_kind.tolist()))}})):
         path = out / f"{name}.skops"
@@ -855,7 +885,8 @@ def _jsonable(obj):
 def _describe(model) -> dict:
     feats = model.named_steps["features"]
     clf = model.named_steps["clf"]
-    return {"features": [{"name": n, "type": type(t).__name__, "field": getattr(t, "field", None),
+    return {"features": [{"name": n, "type": type(t).__name__,
+                          "field": ", ".join(t.fields) if hasattr(t, "fields") else getattr(t, "field", None),
                           "n_features": int(getattr(t, "n_features_out_", 0)),
                           "weight": (feats.transformer_weights or {}).get(n, 1.0)}
                          for n, t in feats.transformer_list],

@@ -140,3 +140,94 @@ def test_models_create_without_model(tmp_path):
 def test_models_threshold_out_of_range(committed):
     with pytest.raises(ValueError, match="between 0 and 1"):
         ShortcomingComponent(committed["shortcoming"][0], threshold=1.5)
+
+
+# ----------------------------------------------------------------------------- speed machinery: same numbers
+def test_models_syllables():
+    from pipeline.features import syllables
+
+    assert syllables("Tỷ lệ đạt 33,2%: còn thấp (năm 2024).") == ["tỷ", "lệ", "đạt", "00", "0%", "còn", "thấp",
+                                                                  "năm", "0000"]
+    assert syllables("“Chuyển đổi số”… e-mail; 4G/5G") == ["chuyển", "đổi", "số", "e", "mail", "0g", "0g"]
+    nfd = "Hạ tầng còn thiếu".encode("utf-8").decode("utf-8")
+    import unicodedata
+    assert syllables(unicodedata.normalize("NFD", nfd)) == syllables(nfd) == ["hạ", "tầng", "còn", "thiếu"]
+
+
+def test_models_gate():
+    from pipeline.features import GATE, gate_matches
+
+    for sentence in ("Hạ tầng mạng tại nhiều xã đã xuống cấp.", "Tỷ lệ hồ sơ trực tuyến chỉ đạt 20%.",
+                     "Công chức vẫn dùng hộp thư cá nhân.", "Đường truyền thường xuyên bị gián đoạn.",
+                     "Phần mềm không hoạt động ổn định.", "Tỉnh đứng cuối bảng xếp hạng."):
+        assert gate_matches(sentence, GATE), sentence
+    for sentence in ("Tỉnh chỉ đạo các sở triển khai kế hoạch.", "Năm 2024, tỷ lệ hồ sơ trực tuyến đạt 62%.",
+                     "Toàn huyện có 45 tổ công nghệ số cộng đồng."):
+        assert not gate_matches(sentence, GATE), sentence
+
+
+def test_models_gated_sentences_get_probability_zero(committed):
+    from pipeline.features import gate_candidates
+
+    comp = ShortcomingComponent(committed["shortcoming"][0])
+    assert comp.gate is not None
+    doc = pipeline.get_pipeline(names=("clean", "segment"))(pipeline.Document("d", TEXT))
+    cand = gate_candidates(doc)
+    probs = comp.probabilities(doc)
+    assert 0 < len(cand) < len(doc.sentences)
+    assert all(probs[i] == 0.0 for i in range(len(doc.sentences)) if i not in cand)
+    full = comp.scorer.predict_proba(sentence_records(doc))[:, 1]
+    assert np.allclose(probs[cand], full[cand], rtol=0, atol=1e-12)
+
+
+BRACKETS = ("Chỉ số DTI của tỉnh đạt 0,4595, tăng 15,4% so với năm trước; xếp thứ 12/63. Cổng thông tin điện tử "
+            "của Bộ Y tế có nhiều lượt truy cập nhất (14,58 triệu lượt), tiếp đến là Bộ Tài chính (6,8 triệu "
+            "lượt). Tỷ lệ hồ sơ trực tuyến đạt 54% và 1.215 dịch vụ công được tích hợp, trong đó 420 dịch vụ "
+            "toàn trình. Tuy nhiên, hạ tầng mạng ở 14 thôn vùng cao vẫn còn thiếu, chập chờn.")
+
+
+@pytest.mark.parametrize("text", [TEXT, BRACKETS, "İstanbul: " + BRACKETS])  # "İ": lower-casing changes the length
+def test_models_fast_scoring_equals_predict_proba(committed, text):
+    import unicodedata
+
+    for t in (text, unicodedata.normalize("NFD", text)):
+        doc = pipeline.get_pipeline(names=("clean", "segment", "patterns"))(pipeline.Document("d", t))
+        sm, _ = committed["shortcoming"]
+        recs = sentence_records(doc)
+        assert np.allclose(Scorer(sm).predict_proba(recs), sm.predict_proba(recs), rtol=0, atol=1e-12)
+        tm, _ = committed["topic"]
+        facts = [f for f in doc.facts if f.type != "legal_ref"]
+        # and a fact outside every sentence
+        facts.append(pipeline.Fact("count", len(t) - 3, len(t), t[-3:]))
+        doc.sentences = doc.sentences[:-1]
+        frecs = fact_records(doc, facts)
+        assert np.allclose(Scorer(tm).predict_proba(frecs), tm.predict_proba(frecs), rtol=0, atol=1e-12)
+        comp = TopicComponent(tm)
+        assert comp.topics(doc, facts) == comp.predict(doc, facts)[0]
+
+
+def test_models_keyword_fields_equal_single_field_featurizers():
+    from pipeline.features import TopicKeywordFields, TopicKeywords
+
+    doc = pipeline.get_pipeline(names=("clean", "segment", "patterns"))(pipeline.Document("d", BRACKETS))
+    recs = fact_records(doc, [f for f in doc.facts if f.type != "legal_ref"])
+    fields, weights = ("clause", "window", "sentence", "doc", "pre", "unit"), (1.0, 1.0, 0.5, 0.3, 1.5, 1.0)
+    multi = TopicKeywordFields(fields=fields, weights=weights).fit().transform(recs).toarray()
+    single = np.hstack([TopicKeywords(f, weight=w).fit().transform(recs).toarray() for f, w in zip(fields, weights)])
+    assert multi.shape == single.shape and np.allclose(multi, single) and multi.any()
+    no_loc = [{k: v for k, v in r.items() if k != "_loc"} for r in recs]  # records made by hand: the same values
+    for r in no_loc:
+        r["doc_tokens"] = [t for s in doc.sentences for t in pipeline.features.syllables(s.text)]
+    assert np.allclose(TopicKeywordFields(fields=fields[:3], weights=weights[:3]).fit().transform(no_loc).toarray(),
+                       multi[:, :39])
+
+
+def test_models_document_cache_is_dropped():
+    import pickle
+
+    doc = pipeline.extract(TEXT)
+    assert "_clf" not in doc.user_data
+    part = pipeline.get_pipeline(names=("clean", "segment", "patterns", "shortcomings"))(pipeline.Document("d", TEXT))
+    assert "_clf" in part.user_data
+    back = pickle.loads(pickle.dumps(part))
+    assert back.user_data.get("_clf") is None and [f.text for f in back.facts] == [f.text for f in part.facts]

@@ -89,6 +89,29 @@ def test_train_saved_model_round_trips_identically(small_gold, tmp_path):
     assert np.array_equal(model.predict_proba(P.sent_records), loaded.predict_proba(P.sent_records))
 
 
+def test_train_fits_the_shortcoming_model_on_gated_sentences(small_gold, tmp_path):
+    from pipeline.features import GATE, gate_matches
+
+    cards = train_models(load_training_data([small_gold]), tmp_path, cv=False, seed=0)
+    ex = cards["shortcoming"]["examples"]
+    sentences = [sent for para in _PARAS for _, _, sent in para]
+    assert ex["scored_by_the_gate"] == sum(gate_matches(s_, GATE) for s_ in sentences) < ex["sentences"]
+    assert ex["shortcoming_outside_the_gate"] == 0
+    assert "gate" in cards["shortcoming"]["task"]
+
+
+def test_train_gate_off_scores_every_sentence(small_gold, tmp_path):
+    from pipeline.models import ShortcomingComponent
+
+    train_models(load_training_data([small_gold]), tmp_path, cv=False, seed=0, sc_settings={"gate": False})
+    comp = ShortcomingComponent.create(model_dir=tmp_path)
+    assert comp.gate is None
+    from pipeline.language import Pipeline
+    from pipeline.document import Document
+    doc = Pipeline(("clean", "segment"))(Document("d", "Huyện đã ban hành kế hoạch. Trời hôm nay đẹp."))
+    assert (comp.probabilities(doc) > 0).all()  # no sentence is left out
+
+
 def test_train_command_regenerates_card(small_gold, tmp_path, capsys):
     out = tmp_path / "models"
     assert cli.main(["train", "--data", str(small_gold), "--out", str(out), "--folds", "2", "--no-e2e",
@@ -171,5 +194,7 @@ def test_train_dev_gold_cross_validation_meets_targets(tmp_path):
     sc = cards["shortcoming"]["cross_validation"]["per_source"][dev]
     tp = cards["topic"]["cross_validation"]["per_source"][dev]
     assert sc["model"]["f1"] >= 0.85 and sc["model"]["f1"] > sc["baseline"]["f1"]
-    # the target is 0.85; the models reach about 0.82-0.83 (docs/classifiers.md)
-    assert tp["model"]["accuracy"] >= 0.80 and tp["model"]["accuracy"] > tp["baseline"]["accuracy"]
+    # the targets: shortcoming F1 >= 0.85 and topic accuracy >= 0.85 (docs/classifiers.md)
+    assert tp["model"]["accuracy"] >= 0.85 and tp["model"]["accuracy"] > tp["baseline"]["accuracy"]
+    # the gate loses no shortcoming sentence of the training data
+    assert cards["shortcoming"]["examples"]["shortcoming_outside_the_gate"] == 0
