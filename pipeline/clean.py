@@ -12,6 +12,7 @@ from .document import Document
 from .patterns import PatternSet
 
 _LINE = regex.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
+_NUMERIC = regex.compile(r"[\d.,\s]+")
 
 
 class ChromeCleaner:
@@ -44,7 +45,7 @@ class ChromeCleaner:
             start = m.start() + (len(line) - len(line.lstrip(" \t\u00a0\u200b|")))
             end = start + len(stripped)
             if stripped:
-                is_num = regex.fullmatch(r"[\d.,\s]+", stripped) is not None
+                is_num = _NUMERIC.fullmatch(stripped) is not None
                 if (prev_label and is_num) or any(r.match(stripped) for r in self.line_res):
                     spans.append((start, end))
                 prev_label = bool(self.counter_label.match(stripped)) or (prev_label and is_num and False)

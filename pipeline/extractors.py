@@ -17,11 +17,15 @@ import regex
 from .document import Document, Fact
 from .numbers import NumberFormatError, as_number, parse_number, scale_of
 from .patterns import Pattern, PatternSet
-from .segment import words
+from .segment import words_of
 
 _FIRST_WORDS = regex.compile(r"[ \t\u00a0]*([\p{L}][\p{L}\p{M}]*)(?:[ \t\u00a0]+([\p{L}][\p{L}\p{M}]*))?")
 _SIX_SYLLABLES = regex.compile(r"\s*(?:\S+\s+){0,5}\S+")
 _LETTER_START = regex.compile(r"[\p{L}]")
+_LIST_GAP = regex.compile(r"[\s,]*(?:(?:và|hoặc)\s*)?")
+_LIST_GAP_END = regex.compile(r"(?:,|và|hoặc|;)\s*$")
+_SPACES = regex.compile(r"\s+")
+_UNIT_SPACES = regex.compile(r"[\s\u00a0\u200b]+")
 _CLAUSE_END = regex.compile(r"[,.;:()\[\]!?…\n\r\"“”]|\s[-–]\s")
 
 
@@ -177,8 +181,8 @@ class PatternExtractor:
             if (prev is not None and f.qualifier == "exact" and prev.qualifier in ("over", "under", "about")
                     and self._qualifier(text, f.start, f.end) == "exact"):
                 gap = text[prev.end:f.start]
-                direct = regex.fullmatch(r"[\s,]*(?:(?:và|hoặc)\s*)?", gap) is not None
-                parallel = (len(gap) < 120 and regex.search(r"(?:,|và|hoặc|;)\s*$", gap) is not None
+                direct = _LIST_GAP.fullmatch(gap) is not None
+                parallel = (len(gap) < 120 and _LIST_GAP_END.search(gap) is not None
                             and "\n" not in gap and _next_word(text, prev.end) == _next_word(text, f.end) is not None)
                 if direct or parallel:
                     f.qualifier = prev.qualifier
@@ -261,19 +265,20 @@ class PatternExtractor:
             return True
         if not w12:
             return False
-        toks = words(text, first.start(1), first.end())
+        chunk = text[first.start(1):first.end()]
+        toks = words_of([chunk])[0]
         if not toks:
             return False
         a, b = toks[0]
-        word = text[a:b].lower()
-        return " " in regex.sub(r"\s+", " ", word) and word not in self.not_unit
+        word = chunk[a:b].lower()
+        return " " in _SPACES.sub(" ", word) and word not in self.not_unit
 
     def _resolve_units(self, text) -> set:
         """Find the counted unit of every pending count/ratio with one underthesea call.
 
         The unit is the noun phrase after the number: underthesea words up to a stop
         word or clause end (at most three words). Windows of all pending facts are
-        joined (separated by `` ; ``) so a document costs one segmentation call.
+        segmented together, so a document costs one segmentation call (`segment.words_of`).
         Returns the ids of counts dropped because no unit (or a measure) follows.
         """
         pending, self._pending = self._pending, []
@@ -287,22 +292,7 @@ class PatternExtractor:
                 window = window[:cut.start()]
             six = _SIX_SYLLABLES.match(window)  # three words are at most six syllables
             windows.append(six.group() if six else window)
-        sep = " ; "  # underthesea never joins a word across ";" (it does across ".")
-        joined, starts = [], []
-        off = 0
-        for w in windows:
-            starts.append(off)
-            joined.append(w)
-            off += len(w) + len(sep)
-        big = sep.join(joined)
-        toks = words(big) if big.strip(" .") else []
-        per = [[] for _ in windows]
-        j = 0
-        for a, b in toks:
-            while j + 1 < len(starts) and a >= starts[j + 1]:
-                j += 1
-            if a >= starts[j] and b <= starts[j] + len(windows[j]):
-                per[j].append((a - starts[j], b - starts[j]))
+        per = words_of(windows)
         dropped = set()
         for (fact, _pos), window, spans in zip(pending, windows, per):
             unit = self._unit_from(window, spans)
@@ -326,7 +316,7 @@ class PatternExtractor:
 
     def _legal(self, doc, p, m, s, e):
         gd = m.groupdict()
-        raw_type = regex.sub(r"\s+", " ", gd["doc_type"])
+        raw_type = _SPACES.sub(" ", gd["doc_type"])
         key = raw_type if raw_type.isupper() and raw_type in self.doc_types else raw_type.lower()
         doc_type = self.doc_types.get(key)
         if doc_type is None:
@@ -339,7 +329,7 @@ class PatternExtractor:
             except ValueError:
                 issued = None
         issuer = gd.get("issuer")
-        issuer = regex.sub(r"\s+", " ", issuer).strip(" ,") if issuer else None
+        issuer = _SPACES.sub(" ", issuer).strip(" ,") if issuer else None
         return Fact("legal_ref", s, e, doc.text[s:e], doc_type=doc_type, number=number,
                     issued=issued, issuer=issuer or None)
 
@@ -354,5 +344,5 @@ def _phrase_set(items):
 
 
 def _clean_unit(u: str):
-    u = regex.sub(r"[\s\u00a0\u200b]+", " ", u).strip(" ,;:-")
+    u = _UNIT_SPACES.sub(" ", u).strip(" ,;:-")
     return u or None

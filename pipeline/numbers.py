@@ -27,6 +27,7 @@ SCALE_WORDS = {
 }
 
 _SPACES = regex.compile(r"[\s\u00a0\u200b]+")
+_DIGITS = regex.compile(r"[\d.,]+")
 
 
 class NumberFormatError(ValueError):
@@ -52,7 +53,7 @@ def parse_number(s: str) -> float:
     (1064.0, 33.2, 2.5)
     """
     t = s.strip().replace("\u00a0", "").replace(" ", "")
-    if not t or not regex.fullmatch(r"[\d.,]+", t) or not t[0].isdigit():
+    if not t or not _DIGITS.fullmatch(t) or not t[0].isdigit():
         raise NumberFormatError(f"not a number: {s!r}")
     if "." in t and "," in t:
         # 1.234,5: dots group thousands, comma is the decimal mark

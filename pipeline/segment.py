@@ -7,6 +7,8 @@
 - :func:`words` runs underthesea's ``word_tokenize`` on a span and maps every
   word back to offsets in the original text (underthesea rewrites characters:
   ``Ð`` -> ``Đ``, tone placement, NFC), so offsets stay exact.
+- :func:`words_of` segments many short texts (the words after numbers) in one
+  call, straight through underthesea's CRF when they are plain syllables.
 - :func:`to_spacy` builds a spaCy ``Doc`` whose text is the original text.
 """
 from __future__ import annotations
@@ -134,6 +136,104 @@ def words(text: str, start: int = 0, end: int | None = None) -> list:
         out.append((s_off, e_off))
         i = j
     return out
+
+
+@lru_cache(maxsize=1)
+def _crf():
+    """underthesea's word-segmentation CRF and its token normaliser, or None.
+
+    Reached through ``underthesea.pipeline.word_tokenize`` (the model is a
+    module global that ``word_tokenize`` loads on first use); None when that
+    layout changes, and :func:`words_of` then falls back to :func:`words`.
+    """
+    try:
+        import underthesea.pipeline.word_tokenize as wt
+        from underthesea.pipeline.text_normalize import token_normalize
+        from underthesea.pipeline.text_normalize.character_normalize import normalize_characters_in_text
+
+        _tokenizer()("khởi động")
+        model = wt.word_tokenize_model
+        model.predict([["a"]])
+    except Exception:  # pragma: no cover - depends on underthesea's internals
+        return None
+
+    @lru_cache(maxsize=65536)
+    def normal(token: str) -> str:
+        return token_normalize(normalize_characters_in_text(token))
+
+    @lru_cache(maxsize=32768)  # the same few words follow numbers again and again
+    def tags_of(tokens: tuple) -> tuple:
+        return tuple(model.predict([[t] for t in tokens]))
+
+    return normal, tags_of
+
+
+def _plain_tokens(window: str):
+    """White-space tokens of ``window`` when underthesea's tokenizer would give
+    exactly these (every token all letters or all digits, NFC), else None."""
+    if not unicodedata.is_normalized("NFC", window):
+        return None
+    out = []
+    pos = 0
+    for tok in window.split():
+        if not (tok.isalpha() or tok.isdigit()) or "ʺ" in tok:
+            return None
+        start = window.index(tok, pos)
+        pos = start + len(tok)
+        out.append((start, pos, tok))
+    return out
+
+
+def words_of(windows: list) -> list:
+    """Vietnamese words of several short texts, in one segmentation call.
+
+    Returns, for each text, its words as ``(start, end)`` offsets into that
+    text. A text made of plain syllables (letters or digits between white
+    space, the usual case for the few words after a number) goes straight to
+    underthesea's CRF word segmenter, alone (its words do not depend on the
+    other texts), with the tokens underthesea's own tokenizer would give and
+    its token normalisation; the tags of recent texts are cached (the same
+    few words follow numbers again and again). Any other text goes through
+    :func:`words` (all of them in one call, separated by ``;``, which the
+    model never joins to a word). This skips underthesea's
+    regular-expression tokenizer and the character alignment of
+    :func:`words`, which cost more than the CRF on short texts.
+    """
+    crf = _crf()
+    result = [[] for _ in windows]
+    plain, other = [], []
+    for i, w in enumerate(windows):
+        toks = _plain_tokens(w) if crf is not None else None
+        if toks is None:
+            other.append(i)
+        elif toks:
+            plain.append((i, toks))
+    if plain:
+        normal, tags_of = crf
+        for i, toks in plain:
+            tags = tags_of(tuple(normal(tok) for _a, _b, tok in toks))
+            spans = result[i]
+            for tag, (a, b, _tok) in zip(tags, toks):
+                if tag == "I-W" and spans:
+                    spans[-1] = (spans[-1][0], b)
+                else:
+                    spans.append((a, b))
+    if other:
+        sep = " ; "  # underthesea never joins a word across ";" (it does across ".")
+        starts, off = [], 0
+        for i in other:
+            starts.append(off)
+            off += len(windows[i]) + len(sep)
+        big = sep.join(windows[i] for i in other)
+        toks = words(big) if big.strip(" .;") else []
+        j = 0
+        for a, b in toks:
+            while j + 1 < len(starts) and a >= starts[j + 1]:
+                j += 1
+            i = other[j]
+            if a >= starts[j] and b <= starts[j] + len(windows[i]):
+                result[i].append((a - starts[j], b - starts[j]))
+    return result
 
 
 def _find(src, pat, frm):

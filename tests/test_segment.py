@@ -8,7 +8,7 @@ import pytest
 import pipeline
 from pipeline.document import Document
 from pipeline.patterns import load
-from pipeline.segment import SentenceSegmenter, to_spacy, words
+from pipeline.segment import SentenceSegmenter, to_spacy, words, words_of
 
 CASES = [json.loads(l) for l in (Path(__file__).parent / "data" / "sentence_cases.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
 SEG = SentenceSegmenter(load())
@@ -46,6 +46,37 @@ def test_segment_words_map_to_original_offsets(text):
 def test_segment_words_keep_compounds():
     text = "Huyện cấp 64 tài khoản cơ quan"
     assert "tài khoản" in [text[a:b] for a, b in words(text)]
+
+
+def test_words_of_plain_windows_match_underthesea_words():
+    windows = [" tài khoản cơ quan được cấp", "hồ sơ trực tuyến", " điểm phát sóng 4G"]
+    got = words_of(windows)
+    assert len(got) == 3
+    for w, spans in zip(windows, got):
+        assert [w[a:b] for a, b in spans] == [w[a:b] for a, b in words(w)]
+    assert "tài khoản" in [windows[0][a:b] for a, b in got[0]]
+
+
+def test_words_of_does_not_depend_on_the_other_windows():
+    a, b = "cán bộ công chức", "máy tính bảng"
+    assert words_of([a, b]) == [words_of([a])[0], words_of([b])[0]]
+    assert words_of([b, a, b]) == [words_of([b])[0], words_of([a])[0], words_of([b])[0]]
+
+
+@pytest.mark.parametrize("window", [
+    " Ðiểm\u00a0truy cập",                                   # Ð U+00D0 and NBSP: not plain
+    unicodedata.normalize("NFD", " thuê bao di động"),       # decomposed accents
+    " văn bản (điện tử)",                                     # punctuation
+    "",
+    "   ",
+])
+def test_words_of_other_windows_keep_exact_offsets(window):
+    (spans,) = words_of([window])
+    for a, b in spans:
+        assert 0 <= a < b <= len(window)
+        assert not window[a].isspace() and not window[b - 1].isspace()
+    letters = lambda s: "".join(c for c in unicodedata.normalize("NFD", s) if c.isalnum())
+    assert letters("".join(window[a:b] for a, b in spans)) == letters(window)
 
 
 def test_segment_spacy_doc_aligns_with_text():
