@@ -24,18 +24,49 @@ _PIPELINES: dict = {}
 
 
 def get_pipeline(names: Optional[Iterable[str]] = None, patterns=None, shortcoming_threshold: Optional[float] = None,
-                 **config) -> Pipeline:
-    """The (cached) pipeline for these settings."""
-    cfg = dict(config)
+                 models=None, **config) -> Pipeline:
+    """The (cached) pipeline for these settings.
+
+    Parameters
+    ----------
+    names : iterable of str, optional
+        Component names (default :data:`DEFAULT_PIPELINE`).
+    patterns : str or Path, optional
+        Pattern directory (default: the bundled ``patterns/``).
+    shortcoming_threshold : float, optional
+        Probability above which a sentence is a shortcoming (default: the model card's).
+    models : None, False, str or Path, optional
+        The classifiers: ``None`` = the bundled ``models/`` (the lexicon when
+        absent); a directory written by ``python -m pipeline train --out DIR``
+        (it must hold ``shortcoming.skops`` and ``topic.skops``, else
+        :class:`~pipeline.errors.ModelError`); ``False`` = the lexicon baseline.
+    **config
+        ``{component_name: {setting: value}}`` (see :class:`Pipeline`).
+    """
+    from .language import models_config
+
+    cfg = {k: dict(v) if isinstance(v, dict) else v for k, v in config.items()}
     if shortcoming_threshold is not None:
+        if models is False:
+            raise ValueError("a shortcoming threshold applies to the trained shortcoming model; "
+                             "the lexicon baseline (--no-models, models=False) has none")
         cfg.setdefault("shortcomings", {})["threshold"] = float(shortcoming_threshold)
-    key = (tuple(names or DEFAULT_PIPELINE), str(patterns), repr(sorted(cfg.items())))
-    if key not in _PIPELINES:
-        _PIPELINES[key] = Pipeline(names, patterns=patterns, config=cfg)
-    return _PIPELINES[key]
+    for name, settings in models_config(models).items():
+        cfg.setdefault(name, {}).update(settings)
+    names = tuple(names or DEFAULT_PIPELINE)
+    stamp = None
+    if models is not False and {"shortcomings", "topics"} & set(names):
+        from .models import model_stamp   # models retrained since the pipeline was built: build it again
+        stamp = tuple(model_stamp((cfg.get(n) or {}).get("model_dir")) for n in ("shortcomings", "topics"))
+    key = (names, str(patterns), repr(sorted(cfg.items())))
+    cached = _PIPELINES.get(key)
+    if cached is None or cached[0] != stamp:
+        cached = _PIPELINES[key] = (stamp, Pipeline(names, patterns=patterns, config=cfg))
+    return cached[1]
 
 
-def extract(text: str, id: str = "doc", shortcoming_threshold: Optional[float] = None, **meta) -> Document:
+def extract(text: str, id: str = "doc", shortcoming_threshold: Optional[float] = None, models=None,
+            **meta) -> Document:
     """Extract the facts and metadata of one document.
 
     Parameters
@@ -45,6 +76,10 @@ def extract(text: str, id: str = "doc", shortcoming_threshold: Optional[float] =
     id : str, default="doc"
     shortcoming_threshold : float, optional
         Probability above which a sentence is a shortcoming (trained model).
+    models : None, False, str or Path, optional
+        Trained models to use: ``None`` = the bundled ``models/``, a directory
+        written by ``python -m pipeline train --out DIR``, ``False`` = the
+        lexicon baseline (see :func:`get_pipeline`).
     **meta
         Known metadata (``title``, ``url``, ``published`` ...).
 
@@ -55,13 +90,17 @@ def extract(text: str, id: str = "doc", shortcoming_threshold: Optional[float] =
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
-    nlp = get_pipeline(shortcoming_threshold=shortcoming_threshold)
+    nlp = get_pipeline(shortcoming_threshold=shortcoming_threshold, models=models)
     return nlp(Document(id=str(id), text=text, meta=dict(meta)))
 
 
-def extract_many(items: Iterable, shortcoming_threshold: Optional[float] = None) -> Iterator[Document]:
-    """Extract from many documents: ``Document`` objects, ``{"id", "text", ...}`` dicts or strings."""
-    nlp = get_pipeline(shortcoming_threshold=shortcoming_threshold)
+def extract_many(items: Iterable, shortcoming_threshold: Optional[float] = None, models=None) -> Iterator[Document]:
+    """Extract from many documents: ``Document`` objects, ``{"id", "text", ...}`` dicts or strings.
+
+    ``shortcoming_threshold`` and ``models`` as in :func:`extract`. Ids are
+    not checked for duplicates here (``python -m pipeline extract`` does that).
+    """
+    nlp = get_pipeline(shortcoming_threshold=shortcoming_threshold, models=models)
     for i, item in enumerate(items):
         if isinstance(item, Document):
             doc = item

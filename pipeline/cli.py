@@ -16,7 +16,8 @@ def _extract(args) -> int:
         summary = run_extract(args.inputs, args.out, strict=args.strict,
                               shortcoming_threshold=args.shortcoming_threshold,
                               patterns=args.patterns, quiet=args.quiet, workers=args.workers, dask=args.dask,
-                              force=args.force, log_interval=args.log_interval)
+                              force=args.force, log_interval=args.log_interval,
+                              models=False if args.no_models else args.models)
     except KeyboardInterrupt:
         print(f"Interrupted: {args.out} was not changed; the documents done so far are kept in "
               f"{args.out}/.shards and the next extract into it resumes from them.", file=sys.stderr)
@@ -48,14 +49,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("extract", help="extract facts from documents into a KB directory",
                        description="Read documents (.jsonl, .jsonl.gz, .txt, directories of them, or - for JSONL on "
-                                   "stdin) and write KB_DIR/facts.jsonl, documents.jsonl, errors.jsonl, manifest.json.",
-                       epilog="Example: python -m pipeline extract articles.jsonl.gz more/ --out kb/")
+                                   "stdin) and write KB_DIR/facts.jsonl, documents.jsonl, errors.jsonl, manifest.json. "
+                                   "Bad records go to errors.jsonl with file and line; so do documents whose id an "
+                                   "earlier document of the run has (the first one is kept). Documents already in "
+                                   "KB_DIR with the same id and text, extracted with the same code, patterns, models "
+                                   "and settings, are not extracted again.",
+                       epilog="Examples: python -m pipeline extract articles.jsonl.gz more/ --out kb/ ; "
+                              "python -m pipeline extract articles.jsonl --out kb/ --models retrained/ "
+                              "(models written by: python -m pipeline train ... --out retrained/)")
     e.add_argument("inputs", nargs="+", metavar="INPUT", help="input files or directories; - reads JSONL from stdin")
     e.add_argument("--out", required=True, metavar="KB_DIR", help="output KB directory")
-    e.add_argument("--strict", action="store_true", help="exit non-zero when any input record was bad")
+    e.add_argument("--strict", action="store_true",
+                   help="exit non-zero when any input record was bad or a duplicate id (the KB is written all the same)")
     e.add_argument("--shortcoming-threshold", type=float, default=None, metavar="X",
-                   help="probability above which a sentence is a shortcoming (default: the model card's threshold)")
+                   help="probability above which a sentence is a shortcoming (default: the model card's threshold; "
+                        "not with --no-models)")
     e.add_argument("--patterns", default=None, metavar="DIR", help="pattern directory (default: the bundled patterns/)")
+    m = e.add_mutually_exclusive_group()
+    m.add_argument("--models", default=None, metavar="DIR",
+                   help="trained models to use: a directory holding shortcoming.skops and topic.skops (with their "
+                        ".json cards), as written by `python -m pipeline train ... --out DIR` (default: the bundled "
+                        "models/, or the lexicon when there are none); changing the models re-extracts a resumed KB")
+    m.add_argument("--no-models", action="store_true",
+                   help="use the cue-lexicon baseline for shortcomings and topics instead of trained models")
     e.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress, no summary)")
     e.add_argument("--workers", type=int, default=None, metavar="N",
                    help="local worker processes (default 1; 0 = all cores); the output is the same for any N. "

@@ -9,7 +9,8 @@ cache) and appends one line per document to its own shard file under
 ``KB_DIR/.shards/``, so workers and driver must share the file system that
 holds the inputs and the KB (NFS, Lustre ... on a cluster). Documents
 already done (resume) are skipped on the workers: the driver broadcasts
-their keys.
+their keys. Duplicate ids are settled by the driver's merge (the first in
+input order is kept), as in a local run.
 
 Dask is imported only here, and only when ``--dask`` is given.
 """
@@ -22,8 +23,8 @@ import uuid
 from pathlib import Path
 
 from .errors import InputError
-from .kb import _SHARD_SUFFIX as SHARD_SUFFIX, ShardWriter, doc_key, error_record, ref_record
-from .parallel import DOC, ERROR, REF, process_batch
+from .kb import _SHARD_SUFFIX as SHARD_SUFFIX, ShardWriter, doc_key, dup_record, error_record, ref_record, source_of
+from .parallel import DOC, DUP, ERROR, REF, process_batch
 from .read import _kind, iter_inputs, read_jsonl_lines, read_path
 
 #: target documents per partition (more partitions than workers balance the load)
@@ -107,16 +108,25 @@ def iter_partition(spec):
 
 def process_partition(index: int, spec, shard_path: str, header: dict, settings: dict, done=None,
                       batch_docs: int = 8):
-    """A Dask task: extract one partition into its own shard file; returns ``(index, path, counts)``."""
+    """A Dask task: extract one partition into its own shard file; returns ``(index, path, counts)``.
+
+    A document whose id came earlier in the partition is not extracted (a
+    ``dup`` record); duplicates across partitions are found by the merge.
+    """
     done = done or ()
+    seen = set()
     base = Path(shard_path)   # one file per attempt (a task may be retried after a worker died)
     path = base.with_name(base.name[:-len(SHARD_SUFFIX)] + f"-{uuid.uuid4().hex[:8]}{SHARD_SUFFIX}")
     counts = [0, 0, 0]
     with ShardWriter(path, header) as shard:
         batch = []
+        checked = False   # whether the worker's cached pipeline was checked against the model files
 
         def flush():
-            lines, stats = process_batch(settings, batch)
+            nonlocal checked
+            has_doc = any(e[0] == DOC for e in batch)
+            lines, stats = process_batch(settings, batch, refresh=has_doc and not checked)
+            checked = checked or has_doc
             shard.write(lines)
             for i in range(3):
                 counts[i] += stats[i]
@@ -127,10 +137,13 @@ def process_partition(index: int, spec, shard_path: str, header: dict, settings:
                 batch.append((ERROR, error_record(item.to_record())))
             else:
                 key = doc_key(item.id, item.text)
-                if key in done:
-                    src = {k: item.meta[k] for k in ("source_file", "source_line") if k in item.meta}
-                    batch.append((REF, ref_record(key, src)))
+                if item.id in seen:
+                    batch.append((DUP, dup_record(key, item.id, source_of(item.meta))))
+                elif key in done:
+                    seen.add(item.id)
+                    batch.append((REF, ref_record(key, item.id, source_of(item.meta))))
                 else:
+                    seen.add(item.id)
                     batch.append((DOC, key, item))
             if len(batch) >= batch_docs:
                 flush()

@@ -22,14 +22,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Iterable, Optional
 
 from .document import FACT_FIELDS, FACT_TYPES, TOPICS
-from .kb import DOCUMENTS, ERRORS, FACTS, MANIFEST, dumps, read_manifest, write_json_atomic
+from .fileio import commit, discard, temp_for, write_json_atomic, write_text_atomic
+from .kb import DOCUMENTS, ERRORS, FACTS, MANIFEST, dumps, read_manifest
 from .review.state import ReviewError, ReviewState, clean_fields, fact_key, fold
 from .review.store import ReviewStore
 
@@ -197,21 +196,15 @@ class _AtomicFiles:
 
     def __enter__(self):
         for name in self.names:
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.dir)
-            os.fchmod(fd, 0o644)          # mkstemp makes 0600; a KB is meant to be shared
-            self.files[name] = (os.fdopen(fd, "w", encoding="utf-8", newline="\n"), tmp)
+            self.files[name] = temp_for(self.dir / name)   # the normal file mode (a KB is meant to be shared)
         return {k: v[0] for k, v in self.files.items()}
 
     def __exit__(self, exc_type, exc, tb):
         for name, (fh, tmp) in self.files.items():
             if exc_type is None:
-                fh.flush()
-                os.fsync(fh.fileno())
-            fh.close()
-            if exc_type is None:
-                os.replace(tmp, self.dir / name)
-            elif os.path.exists(tmp):
-                os.unlink(tmp)
+                commit(fh, tmp, self.dir / name)
+            else:
+                discard(fh, tmp)
         return False
 
 
@@ -298,24 +291,14 @@ def export(kb_dir, fmt: str, out, docs: Optional[str] = None) -> dict:
         else:
             items.append(_ls_task(i, doc_id, text, meta, live, st))
     if fmt == "label-studio":
-        _write_text(out, json.dumps(items, ensure_ascii=False, indent=1) + "\n")
-        _write_text(Path(str(out) + ".config.xml"), label_studio_config())
+        write_text_atomic(out, json.dumps(items, ensure_ascii=False, indent=1) + "\n")
+        write_text_atomic(Path(str(out) + ".config.xml"), label_studio_config())
     else:
-        _write_text(out, "".join(dumps(x) + "\n" for x in items))
+        write_text_atomic(out, "".join(dumps(x) + "\n" for x in items))
     text = f"{len(ids)} documents, {n_facts} facts -> {out} ({fmt})"
     if fmt == "label-studio":
         text += f"; labeling config: {out}.config.xml"
     return {"documents": len(ids), "facts": n_facts, "text": text}
-
-
-def _write_text(path: Path, data: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.fchmod(fd, 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _utf16_offsets(text: str):

@@ -1,8 +1,10 @@
 """The knowledge base on disk: the only writer, and loading into pandas.
 
 A KB directory holds ``facts.jsonl`` (one fact a line), ``documents.jsonl``
-(one document a line), ``errors.jsonl`` (bad input records, with file and
-line) and ``manifest.json``. ``extract`` writes through :class:`KBSession`:
+(one document a line), ``errors.jsonl`` (bad input records and documents
+skipped because an earlier one had their id, with file and line) and
+``manifest.json``. Files written under temporary names get the normal file
+mode (:mod:`pipeline.fileio`). ``extract`` writes through :class:`KBSession`:
 records are appended to shard files under ``.shards/`` as documents are done
 and merged into the public files by atomic renames when the run completes, so
 an interrupted run never leaves a corrupt KB and the next run resumes
@@ -15,12 +17,12 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Optional
 
 from .document import Document, FACT_TYPES
+from .fileio import commit, discard, fsync_dir, temp_for, write_json_atomic  # noqa: F401 (write_json_atomic re-exported)
 
 FACTS, DOCUMENTS, ERRORS, MANIFEST = "facts.jsonl", "documents.jsonl", "errors.jsonl", "manifest.json"
 
@@ -52,8 +54,7 @@ class KBWriter:
     def __enter__(self):
         self.dir.mkdir(parents=True, exist_ok=True)
         for name in (FACTS, DOCUMENTS, ERRORS):
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.dir)
-            self._files[name] = (os.fdopen(fd, "w", encoding="utf-8", newline="\n"), tmp)
+            self._files[name] = temp_for(self.dir / name)   # with the normal file mode (pipeline.fileio)
         return self
 
     def add(self, doc: Document) -> None:
@@ -73,36 +74,15 @@ class KBWriter:
     def commit(self, manifest: dict) -> None:
         """Flush, fsync and rename every file into place; write the manifest last."""
         for name, (fh, tmp) in self._files.items():
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
-            os.replace(tmp, self.dir / name)
+            commit(fh, tmp, self.dir / name)
         write_json_atomic(self.dir / MANIFEST, manifest)
         self._committed = True
 
     def __exit__(self, exc_type, exc, tb):
         if not self._committed:
             for fh, tmp in self._files.values():
-                try:
-                    fh.close()
-                finally:
-                    if os.path.exists(tmp):
-                        os.unlink(tmp)
+                discard(fh, tmp)
         return False
-
-
-def write_json_atomic(path: Path, obj) -> None:
-    """Write JSON to ``path`` via a temporary file and rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)   # like any other file (mkstemp makes it private)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, ensure_ascii=False, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 # ---------------------------------------------------------------- shards, resume and merge
@@ -111,15 +91,25 @@ def write_json_atomic(path: Path, obj) -> None:
 # ``KB_DIR/.shards/`` (flushed as it goes; a line is either whole or, after a
 # kill, a partial last line that readers drop). Record kinds:
 #   {"shard": 1, "fingerprint": ..., "run": ...}            header (first line)
-#   {"k": KEY, "c": {type: n}, "facts": LINES, "doc": LINE} a processed document
-#   {"k": KEY, "ref": 1, "src": {source_file, source_line}} a document already done (resume)
-#   {"error": {...}}                                        a bad input record
-# When the run completes, :meth:`KBSession.merge` streams the shards in input
-# order into ``.shards/merge/`` and renames the files into place; the merge's
-# manifest is its commit point, so an interrupted merge is rolled forward by
-# the next run. Re-running skips documents whose key (id + text hash) is in
-# the previous KB or in the shards of an interrupted run with the same
-# pipeline fingerprint.
+#   {"k": KEY, "id": ID, "src": SRC, "c": {type: n}, "facts": LINES, "doc": LINE}
+#                                                           a processed document
+#   {"k": KEY, "id": ID, "ref": 1, "src": SRC}              a document already done (resume)
+#   {"k": KEY, "id": ID, "dup": 1, "src": SRC}              a document whose id came earlier in the run
+#   {"error": {...}, "id": ID}                              a bad input record ("id": a document
+#                                                           the pipeline failed on)
+# (SRC = {source_file, source_line} of this run.) When the run completes,
+# :meth:`KBSession.merge` streams the shards in input order into
+# ``.shards/merge/`` and renames the files into place; the merge's manifest is
+# its commit point, so an interrupted merge is rolled forward by the next run.
+# Re-running skips documents whose key (id + text hash) is in the previous KB
+# or in the shards of an interrupted run with the same pipeline fingerprint.
+#
+# Duplicate ids: the merge keeps the first document of each id (in input
+# order) and writes every later one to errors.jsonl, naming where the id was
+# first seen. Deciding there gives the same KB for one process, N workers and
+# Dask partitions (whose tasks cannot see each other's ids); the readers only
+# mark the duplicates they see (``dup`` records) so that they are not
+# extracted for nothing. A document the pipeline failed on keeps its id too.
 SHARDS = ".shards"
 _MERGE_DIR = "merge"
 _SHARD_SUFFIX = ".shard"   # JSON lines; not .jsonl, so that no input directory scan reads a shard
@@ -141,26 +131,98 @@ def open_text(path, mode: str = "w"):
     return open(path, mode, encoding="utf-8", errors="backslashreplace", newline="\n")
 
 
+def source_of(meta: dict) -> dict:
+    """``source_file`` / ``source_line`` of a document's metadata (where this run read it)."""
+    return {k: meta[k] for k in ("source_file", "source_line") if k in meta}
+
+
 def doc_record(key: str, doc: Document) -> str:
     """The shard line of one processed document."""
     lines, counts = [], {}
     for f in doc.facts:
         lines.append(dumps(f.to_dict(doc.id)) + "\n")
         counts[f.type] = counts.get(f.type, 0) + 1
-    return dumps({"k": key, "c": counts, "facts": "".join(lines), "doc": dumps(doc.to_dict())}) + "\n"
+    return dumps({"k": key, "id": doc.id, "src": source_of(doc.meta), "c": counts, "facts": "".join(lines),
+                  "doc": dumps(doc.to_dict())}) + "\n"
 
 
-def ref_record(key: str, src: Optional[dict] = None) -> str:
+def ref_record(key: str, doc_id: str, src: Optional[dict] = None) -> str:
     """The shard line of a document already in the KB (taken over at merge).
 
     ``src`` holds this run's ``source_file``/``source_line`` of the document.
     """
-    return dumps({"k": key, "ref": 1, "src": src or {}}) + "\n"
+    return dumps({"k": key, "id": doc_id, "ref": 1, "src": src or {}}) + "\n"
 
 
-def error_record(record: dict) -> str:
-    """The shard line of a bad input record."""
-    return dumps({"error": record}) + "\n"
+def dup_record(key: str, doc_id: str, src: Optional[dict] = None) -> str:
+    """The shard line of a document whose id an earlier document of the run has (not extracted)."""
+    return dumps({"k": key, "id": doc_id, "dup": 1, "src": src or {}}) + "\n"
+
+
+def error_record(record: dict, doc_id: Optional[str] = None) -> str:
+    """The shard line of a bad input record (``doc_id``: of a document the pipeline failed on)."""
+    return dumps({"error": record} if doc_id is None else {"error": record, "id": doc_id}) + "\n"
+
+
+def _where(file, line) -> str:
+    if not file:
+        return "an earlier input"
+    return f"{file}:{line}" if line is not None else str(file)
+
+
+class SeenIds:
+    """The document ids of a run, with where each was first seen (for the merge).
+
+    Memory: one dict entry per document, holding the id string and one
+    packed int (file number, line, 63 bits of the id + text hash): about 150
+    bytes per document with ids of 20 characters (1 million documents:
+    ~150 MB), file names stored once. It lives during the merge only.
+    """
+
+    def __init__(self):
+        self._ids: dict = {}
+        self._files: list = []
+        self._file_no: dict = {}
+
+    def __len__(self):
+        return len(self._ids)
+
+    def __contains__(self, doc_id) -> bool:
+        return doc_id in self._ids
+
+    def add(self, doc_id: str, src: Optional[dict], key: Optional[str] = None) -> Optional[dict]:
+        """Record ``doc_id``; returns None the first time, else the first occurrence
+        ``{"file", "line", "same_text"}`` (``same_text``: whether the texts are equal, None when unknown)."""
+        first = self._ids.get(doc_id)
+        h = (int(key[:16], 16) >> 1) + 1 if key else 0     # 63 bits of the key (id + text hash); 0 = unknown
+        if first is None:
+            src = src or {}
+            file = src.get("source_file")
+            n = self._file_no.get(file)
+            if n is None:
+                n = self._file_no[file] = len(self._files)
+                self._files.append(file)
+            line = src.get("source_line")
+            line = line + 1 if isinstance(line, int) and 0 <= line < _LINE_MASK else 0   # 0 = no line
+            self._ids[doc_id] = (n << 104) | (h << 40) | line
+            return None
+        line, h0, n = first & _LINE_MASK, (first >> 40) & _KEY_MASK, first >> 104
+        return {"file": self._files[n], "line": line - 1 if line else None,
+                "same_text": (h0 == h) if (h0 and h) else None}
+
+
+_LINE_MASK, _KEY_MASK = (1 << 40) - 1, (1 << 64) - 1
+
+
+def duplicate_error(doc_id: str, src: Optional[dict], first: dict) -> dict:
+    """The ``errors.jsonl`` record of a later document with the id ``doc_id``."""
+    src = src or {}
+    same = {True: " (same text)", False: " (different text)"}.get(first.get("same_text"), "")
+    return {"file": src.get("source_file"), "line": src.get("source_line"),
+            "error": f"duplicate document id {doc_id!r}{same}: first seen at "
+                     f"{_where(first['file'], first['line'])}; this copy was skipped (the first one is kept)",
+            "record": {"id": doc_id},
+            "duplicate_of": {"file": first["file"], "line": first["line"]}}
 
 
 class ShardWriter:
@@ -403,27 +465,58 @@ class KBSession:
         return {"fingerprint": self.fingerprint, "run": self.run_id}
 
     # ---------------------------------------------------------- merge
-    def merge(self, shard_paths, manifest: dict) -> dict:
+    def merge(self, shard_paths, manifest: dict, warn=None) -> dict:
         """Stream ``shard_paths`` (in input order) into the public files; returns the counts.
 
+        The first document of each id is kept; later ones go to ``errors.jsonl``
+        (``duplicates`` counts them; ``errors`` counts every line of
+        ``errors.jsonl``, duplicates included). ``warn`` receives an
+        :class:`~pipeline.errors.InputError` for each duplicate.
         ``manifest`` is completed with the counts and written last.
         """
         mdir = self.shards / _MERGE_DIR
         if mdir.exists():
             shutil.rmtree(mdir)
         mdir.mkdir()
-        counts = {"documents": 0, "processed": 0, "reused": 0, "errors": 0,
+        counts = {"documents": 0, "processed": 0, "reused": 0, "errors": 0, "duplicates": 0,
                   "facts": {t: 0 for t in FACT_TYPES}}
         fc = counts["facts"]
+        seen = SeenIds()
+
+        def duplicate(doc_id, src, first):
+            err = duplicate_error(doc_id, src, first)
+            efh.write(dumps(err) + "\n")
+            counts["errors"] += 1
+            counts["duplicates"] += 1
+            if warn is not None:
+                from .errors import InputError
+                warn(InputError(err["error"], err["file"] or "", err["line"]))
+
         with open_text(mdir / FACTS) as ffh, open_text(mdir / DOCUMENTS) as dfh, open_text(mdir / ERRORS) as efh:
             for path in shard_paths:
                 header, records = iter_shard(path)
                 if header is None:
                     raise ValueError(f"{path}: not a shard of this run; re-run extract")
                 for _off, _n, rec in records:
+                    doc_id = rec.get("id")
                     if "error" in rec:
-                        efh.write(dumps(rec["error"]) + "\n")
+                        err = rec["error"]
+                        if doc_id is not None:   # the pipeline failed on this document: it still has its id
+                            src = {"source_file": err.get("file"), "source_line": err.get("line")}
+                            first = seen.add(doc_id, src)
+                            if first is not None:
+                                duplicate(doc_id, src, first)
+                                continue
+                        efh.write(dumps(err) + "\n")
                         counts["errors"] += 1
+                        continue
+                    if doc_id is not None:
+                        first = seen.add(doc_id, rec.get("src"), rec.get("k"))
+                        if first is not None:
+                            duplicate(doc_id, rec.get("src"), first)
+                            continue
+                    if rec.get("dup"):   # the reader saw the id earlier (so did the merge, above)
+                        duplicate(doc_id, rec.get("src"), {"file": None, "line": None})
                         continue
                     if rec.get("ref"):
                         facts, doc, c = self.index.fetch(rec["k"], rec.get("src"))
@@ -439,10 +532,12 @@ class KBSession:
             for fh in (ffh, dfh, efh):
                 fh.flush()
                 os.fsync(fh.fileno())
+        del seen
         self.index.close()
         manifest = dict(manifest)
-        manifest.update(documents=counts["documents"], errors=counts["errors"], facts=fc,
-                        processed=counts["processed"], reused=counts["reused"], fingerprint=self.fingerprint)
+        manifest.update(documents=counts["documents"], errors=counts["errors"], duplicates=counts["duplicates"],
+                        facts=fc, processed=counts["processed"], reused=counts["reused"],
+                        fingerprint=self.fingerprint)
         write_json_atomic(mdir / MANIFEST, manifest)   # the commit point
         self._finish_merge()
         self._merged = True
@@ -453,7 +548,7 @@ class KBSession:
         for name in (FACTS, DOCUMENTS, ERRORS, MANIFEST):   # the manifest last
             if (mdir / name).exists():
                 os.replace(mdir / name, self.dir / name)
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
         self._cleanup()
 
     def _cleanup(self):
@@ -477,19 +572,6 @@ class KBSession:
         else:
             self._unlock()
         return False
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 def iter_jsonl(path):

@@ -65,21 +65,54 @@ def _make_topics_lexicon(patterns, **cfg):
 
 
 @register("shortcomings", assigns=("doc.facts",), requires=("doc.sentences",))
-def _make_shortcomings(patterns, **cfg):
+def _make_shortcomings(patterns, lexicon: bool = False, **cfg):
+    """The trained classifier of ``model_dir`` (default: the bundled ``models/``), else the lexicon.
+
+    ``lexicon=True`` forces the lexicon baseline; a ``model_dir`` given
+    explicitly must hold the model (:class:`~pipeline.errors.ModelError` otherwise).
+    """
+    if lexicon:
+        return _make_sc_lexicon(patterns)
     try:
         from .models import ShortcomingComponent  # trained classifier, when available
     except ImportError:
+        if cfg.get("model_dir"):
+            raise
         return _make_sc_lexicon(patterns)
     return ShortcomingComponent.create(patterns, **cfg) or _make_sc_lexicon(patterns)
 
 
 @register("topics", assigns=("fact.topic",), requires=("doc.facts",))
-def _make_topics(patterns, **cfg):
+def _make_topics(patterns, lexicon: bool = False, **cfg):
+    """The trained topic model of ``model_dir`` (default: the bundled ``models/``), else the lexicon."""
+    if lexicon:
+        return _make_topics_lexicon(patterns)
     try:
         from .models import TopicComponent
     except ImportError:
+        if cfg.get("model_dir"):
+            raise
         return _make_topics_lexicon(patterns)
     return TopicComponent.create(patterns, **cfg) or _make_topics_lexicon(patterns)
+
+
+def models_config(models) -> dict:
+    """Component config choosing the classifiers: ``{"shortcomings": {...}, "topics": {...}}``.
+
+    Parameters
+    ----------
+    models : None, False or str/Path
+        ``None``: the bundled ``models/`` (the lexicon when they are absent);
+        a directory written by ``python -m pipeline train --out DIR`` (checked:
+        it must hold both models); ``False``: the lexicon baseline.
+    """
+    if models is None:
+        return {}
+    if models is False:
+        return {"shortcomings": {"lexicon": True}, "topics": {"lexicon": True}}
+    from .models import check_model_dir
+    d = str(check_model_dir(models))
+    return {"shortcomings": {"model_dir": d}, "topics": {"model_dir": d}}
 
 
 @register("metadata", assigns=("doc.meta",))
@@ -98,7 +131,9 @@ class Pipeline:
     patterns : PatternSet or path, optional
         The pattern set (default: the bundled ``patterns/``).
     config : dict, optional
-        ``{component_name: {setting: value}}`` passed to the factories.
+        ``{component_name: {setting: value}}`` passed to the factories, e.g.
+        ``{"shortcomings": {"model_dir": DIR, "threshold": 0.8}, "topics": {"model_dir": DIR}}``
+        (:func:`models_config` builds the model part).
     """
 
     def __init__(self, names: Optional[Iterable[str]] = None, patterns=None, config: Optional[dict] = None):

@@ -14,7 +14,11 @@ pipeline train``, see :mod:`pipeline.train`):
 The components ``shortcomings`` and ``topics`` of :mod:`pipeline.language`
 call :meth:`ShortcomingComponent.create` / :meth:`TopicComponent.create`,
 which return ``None`` when no model file exists, so the pipeline falls back
-to the cue lexicon of :mod:`pipeline.classify`.
+to the cue lexicon of :mod:`pipeline.classify`. Another directory of models
+(``python -m pipeline train --out DIR``) is chosen with the components'
+``model_dir`` setting (``pipeline.get_pipeline(models=DIR)``, ``extract
+--models DIR``; :func:`check_model_dir` checks it), the lexicon with
+``lexicon=True`` (``models=False``, ``--no-models``).
 
 Models are loaded with skops, never pickle: a file that holds any type not
 in :data:`TRUSTED_TYPES` is refused. A model trained with another
@@ -177,15 +181,80 @@ def load_model(path, trusted=TRUSTED_TYPES, check_card: bool = True):
     return model, card
 
 
+#: The files a model directory must hold (each with its ``.json`` card beside it).
+MODEL_FILES = (f"{SHORTCOMING}.skops", f"{TOPIC}.skops")
+
+
+def check_model_dir(model_dir) -> Path:
+    """The absolute path of a directory of trained models, after checking that it holds them.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        A directory written by ``python -m pipeline train --out DIR``.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    ModelError
+        ``E105`` when the directory does not exist or lacks a model file; the
+        message names the directory, the missing files and how to train them.
+    """
+    d = Path(model_dir).expanduser()
+    hint = (f"train them with `python -m pipeline train --data GOLD.jsonl --out {d}` "
+            "(or leave out --models for the bundled models, --no-models for the lexicon baseline)")
+    if not d.is_dir():
+        raise ModelError(f"E105: model directory {d} does not exist or is not a directory; {hint}")
+    missing = [n for n in MODEL_FILES if not (d / n).is_file()]
+    if missing:
+        raise ModelError(f"E105: model directory {d} has no {' and no '.join(missing)} (a model directory "
+                         f"holds {' and '.join(MODEL_FILES)} with their .json cards); {hint}")
+    return d.resolve()
+
+
+def model_stamp(model_dir=None) -> tuple:
+    """``(file, size, mtime)`` of the model files and cards of ``model_dir`` (default ``models/``).
+
+    Changes when the models are retrained, so that cached pipelines are rebuilt.
+    """
+    d = Path(model_dir or MODEL_DIR)
+    out = []
+    for name in MODEL_FILES:
+        for p in (d / name, card_path(d / name)):
+            try:
+                st = p.stat()
+                out.append((p.name, st.st_size, st.st_mtime_ns))
+            except OSError:
+                out.append((p.name, None, None))
+    return tuple(out)
+
+
 _LOADED: dict = {}
 
 
 def _cached(path: Path):
+    """``(model, card, digest)`` of a model file, loaded once per process (and again when it or its card changes)."""
     path = Path(path).resolve()
-    key = (str(path), path.stat().st_mtime_ns)
+    key = (str(path),) + tuple((st.st_mtime_ns, st.st_size) if st else None
+                               for st in (path.stat(), _stat(card_path(path))))
     if key not in _LOADED:
-        _LOADED[key] = load_model(path)
+        model, card = load_model(path)
+        cp = card_path(path)
+        digest = sha256_file(path) + (":" + sha256_file(cp) if cp.is_file() else "")
+        for k in [k for k in _LOADED if k[0] == key[0]]:   # an older version of the file
+            del _LOADED[k]
+        _LOADED[key] = (model, card, digest)
     return _LOADED[key]
+
+
+def _stat(path: Path):
+    try:
+        return path.stat()
+    except OSError:
+        return None
 
 
 class Scorer:
@@ -281,6 +350,8 @@ class ShortcomingComponent:
     name = "shortcomings"
     assigns = ("doc.facts",)
     requires = ("doc.sentences",)
+    #: set by :meth:`create`: the model file, its SHA-256, and what the resume fingerprint hashes
+    model_path = sha256 = fingerprint = None
 
     def __init__(self, model, threshold: float = 0.5, name: str = SHORTCOMING):
         threshold = float(threshold)
@@ -321,10 +392,13 @@ class ShortcomingComponent:
                 raise ModelError(f"E100: no {path.name} in {model_dir}; train one with "
                                  f"`python -m pipeline train --data GOLD.jsonl --out {model_dir}`")
             return None
-        model, card = _cached(path)
+        model, card, digest = _cached(path)
         if threshold is None:
             threshold = card.get("threshold", 0.5)
-        return cls(model, threshold=threshold, name=card.get("name", SHORTCOMING))
+        comp = cls(model, threshold=threshold, name=card.get("name", SHORTCOMING))
+        comp.model_path, comp.sha256 = str(path.resolve()), digest.split(":")[0]
+        comp.fingerprint = f"{SHORTCOMING}:{digest}:{comp.threshold!r}"
+        return comp
 
     def probabilities(self, doc: Document) -> np.ndarray:
         """The shortcoming probability of every sentence of ``doc``.
@@ -392,6 +466,7 @@ class TopicComponent:
     name = "topics"
     assigns = ("fact.topic",)
     requires = ("doc.facts",)
+    model_path = sha256 = fingerprint = None
 
     def __init__(self, model, name: str = TOPIC):
         self.model = model
@@ -408,8 +483,11 @@ class TopicComponent:
                 raise ModelError(f"E100: no {path.name} in {model_dir}; train one with "
                                  f"`python -m pipeline train --data GOLD.jsonl --out {model_dir}`")
             return None
-        model, card = _cached(path)
-        return cls(model, name=card.get("name", TOPIC))
+        model, card, digest = _cached(path)
+        comp = cls(model, name=card.get("name", TOPIC))
+        comp.model_path, comp.sha256 = str(path.resolve()), digest.split(":")[0]
+        comp.fingerprint = f"{TOPIC}:{digest}"
+        return comp
 
     def predict(self, doc: Document, facts: list) -> tuple:
         """Topics and their probabilities for ``facts`` of ``doc``."""

@@ -17,8 +17,8 @@ from collections import deque
 
 from .kb import doc_record, error_record
 
-#: entry kinds of the stream a run feeds to :func:`run_ordered`
-DOC, REF, ERROR = "doc", "ref", "error"
+#: entry kinds of the stream a run feeds to :func:`run_ordered` (DUP: a document whose id came earlier)
+DOC, REF, ERROR, DUP = "doc", "ref", "error", "dup"
 
 _PIPELINES: dict = {}
 _WARM_UP = ("Năm 2024, tỉnh có 12 đơn vị sử dụng chữ ký số, tỷ lệ hồ sơ trực tuyến đạt 85,5%, 3/5 xã "
@@ -26,17 +26,22 @@ _WARM_UP = ("Năm 2024, tỉnh có 12 đơn vị sử dụng chữ ký số, t�
             "Tuy nhiên, hạ tầng còn hạn chế.")
 
 
-def pipeline_for(settings: dict):
-    """The pipeline for ``settings`` in this process, loaded once (a worker-level cache)."""
+def pipeline_for(settings: dict, refresh: bool = False):
+    """The pipeline for ``settings`` in this process, loaded once (a worker-level cache) and warmed up.
+
+    ``refresh`` rebuilds it when its model files changed since (a run calls it
+    so once at its start; a Dask task once per partition, as workers outlive runs).
+    """
     key = tuple(sorted(settings.items()))
     nlp = _PIPELINES.get(key)
-    if nlp is None:
+    if nlp is None or refresh:
         from . import get_pipeline
-        from .document import Document
-        nlp = get_pipeline(**settings)
-        # warm up: lazy imports and models (underthesea's tokenizer) load now, before workers fork
-        nlp(Document(id="warm-up", text=_WARM_UP))
-        _PIPELINES[key] = nlp
+        new = get_pipeline(**settings)   # cached there, per model files
+        if new is not nlp:
+            from .document import Document
+            # warm up: lazy imports and models (underthesea's tokenizer) load now, before workers fork
+            new(Document(id="warm-up", text=_WARM_UP))
+            _PIPELINES[key] = nlp = new
     return nlp
 
 
@@ -48,8 +53,8 @@ def failure_record(doc, exc: BaseException) -> dict:
             "record": {"id": doc.id, "n_chars": len(doc.text)}}
 
 
-def process_batch(settings: dict, entries: list):
-    """Shard lines of ``entries`` (in order) and ``(processed, reused, errors)`` counts."""
+def process_batch(settings: dict, entries: list, refresh: bool = False):
+    """Shard lines of ``entries`` (in order) and ``(processed, reused, errors)`` counts (DUP counts as an error)."""
     nlp = None
     out = []
     done = reused = errors = 0
@@ -58,12 +63,12 @@ def process_batch(settings: dict, entries: list):
         if kind == DOC:
             _, key, doc = entry
             if nlp is None:
-                nlp = pipeline_for(settings)
+                nlp = pipeline_for(settings, refresh=True) if refresh else pipeline_for(settings)
             try:
                 out.append(doc_record(key, nlp(doc)))
                 done += 1
             except Exception as exc:  # one bad document must not stop a corpus
-                out.append(error_record(failure_record(doc, exc)))
+                out.append(error_record(failure_record(doc, exc), doc.id))
                 errors += 1
         else:
             out.append(entry[1])
@@ -131,7 +136,7 @@ def run_ordered(entries, write, settings: dict, workers: int = 1, progress=None,
     Parameters
     ----------
     entries : iterable
-        ``(DOC, key, Document)``, ``(REF, line)`` or ``(ERROR, line)`` tuples.
+        ``(DOC, key, Document)``, ``(REF, line)``, ``(DUP, line)`` or ``(ERROR, line)`` tuples.
     write : callable
         Receives the lines of each batch, in order (the shard writer: it flushes).
     settings : dict

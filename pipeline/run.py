@@ -7,6 +7,9 @@ shards are merged into ``facts.jsonl``, ``documents.jsonl`` and
 ``errors.jsonl`` by atomic renames (:class:`pipeline.kb.KBSession`).
 Re-running into the same KB skips the documents already done (same id and
 same text) unless ``force``; an interrupted run resumes where it stopped.
+When several documents have the same id, the first (in input order) is kept
+and the others are listed in ``errors.jsonl`` (decided by the merge, so the
+same for any number of workers or Dask partitions).
 """
 from __future__ import annotations
 
@@ -18,17 +21,16 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputError
-from .kb import KBSession, doc_key, error_record, ref_record
-from .parallel import DOC, ERROR, REF, pipeline_for, resolve_workers, run_ordered
+from .kb import KBSession, doc_key, dup_record, error_record, ref_record, source_of
+from .parallel import DOC, DUP, ERROR, REF, pipeline_for, resolve_workers, run_ordered
 from .read import _kind, iter_inputs
 
-_ROOT = Path(__file__).resolve().parent.parent
 #: bad input records echoed on stderr before the rest go to errors.jsonl only
 MAX_WARNINGS = 10
 
 
 def run_extract(inputs, out, strict=False, shortcoming_threshold=None, patterns=None, quiet=False, stdin=None,
-                workers=None, dask=None, force=False, progress=None, log_interval=10.0) -> dict:
+                workers=None, dask=None, force=False, progress=None, log_interval=10.0, models=None) -> dict:
     """Extract every input document into the KB directory ``out``.
 
     Parameters
@@ -39,7 +41,7 @@ def run_extract(inputs, out, strict=False, shortcoming_threshold=None, patterns=
         KB directory; documents already in it (same id and text) are skipped.
     strict : bool
         Kept for the caller: the run always completes; the CLI exits non-zero
-        at the end when bad records were found.
+        at the end when bad records (duplicate ids included) were found.
     workers : int, optional
         Local processes (default 1 = this process; 0 = all cores). With ``dask="local"`` the
         LocalCluster's workers (default all cores); with a scheduler address, how many
@@ -52,24 +54,35 @@ def run_extract(inputs, out, strict=False, shortcoming_threshold=None, patterns=
         Default: a tqdm bar on a terminal, periodic log lines otherwise, nothing when ``quiet``.
     log_interval : float
         Seconds between log lines when not on a terminal.
+    models : None, False, str or Path
+        The classifiers: ``None`` = the bundled ``models/`` (the lexicon when
+        absent), a directory written by ``python -m pipeline train --out DIR``
+        (checked before anything runs), ``False`` = the lexicon baseline.
+        The models' contents are part of the resume fingerprint.
 
     Returns
     -------
     dict
-        ``documents``, ``processed``, ``reused``, ``facts`` (per type), ``errors``,
-        ``elapsed`` and a human-readable ``text``.
+        ``documents``, ``processed``, ``reused``, ``facts`` (per type), ``errors``
+        (every record of ``errors.jsonl``), ``duplicates`` (of those, documents
+        skipped because an earlier one had their id), ``elapsed`` and a
+        human-readable ``text``.
     """
     t0 = time.time()
     inputs = [str(i) for i in inputs]
+    if models is not None and models is not False:
+        from .models import check_model_dir
+        models = str(check_model_dir(models))   # absolute: Dask workers may run elsewhere
     settings = {"patterns": str(patterns) if patterns else None,
-                "shortcoming_threshold": float(shortcoming_threshold) if shortcoming_threshold is not None else None}
+                "shortcoming_threshold": float(shortcoming_threshold) if shortcoming_threshold is not None else None,
+                "models": models}
     if dask:
         if "-" in inputs:
             raise ValueError("--dask cannot read stdin: write the documents to a file that the workers can read")
         workers = int(workers) if workers and int(workers) > 0 else 0   # 0: all cores (local) / any (remote)
     else:
         workers = resolve_workers(1 if workers is None else workers)
-    nlp = pipeline_for(settings)     # loaded once here; forked workers share it
+    nlp = pipeline_for(settings, refresh=True)     # loaded once here; forked workers share it
     t_load = time.time() - t0
     fingerprint = pipeline_fingerprint(nlp, settings)
     if progress is None and not quiet:
@@ -94,17 +107,17 @@ def run_extract(inputs, out, strict=False, shortcoming_threshold=None, patterns=
                 if "-" in inputs and stdin is None:
                     stdin = sys.stdin.buffer
                 with kb.new_shard("main") as shard:
-                    entries = _entries(inputs, stdin, kb.index, None if quiet else report.warn)
-                    run_ordered(entries, shard.write, settings, workers=workers, progress=report.update)
+                    run_ordered(_entries(inputs, stdin, kb.index, None if quiet else report.warn), shard.write,
+                                settings, workers=workers, progress=report.update)
                 shard_paths = [shard.path]
             t_merge = time.time()
             manifest = {
                 "package": "pipeline", "version": __version__,
-                "pattern_hash": nlp.patterns.hash, "pipeline": list(nlp.names),
+                "pattern_hash": nlp.patterns.hash, "pipeline": list(nlp.names), "models": models_info(nlp),
                 "inputs": inputs, "workers": workers, "dask": dask or None, "force": bool(force),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }
-            counts = kb.merge(shard_paths, manifest)
+            counts = kb.merge(shard_paths, manifest, warn=None if quiet else report.warn)
             elapsed = time.time() - t0
             timings = {"load": round(t_load, 3), "extract": round(t_merge - t_run, 3),
                        "merge": round(time.time() - t_merge, 3), "total": round(elapsed, 3)}
@@ -114,20 +127,28 @@ def run_extract(inputs, out, strict=False, shortcoming_threshold=None, patterns=
         report.close()
     n, facts = counts["documents"], counts["facts"]
     rate = counts["processed"] / max(timings["extract"], 1e-9)
+    dups = counts["duplicates"]
     text = (f"{n} documents, {sum(facts.values())} facts "
-            f"({', '.join(f'{k} {v}' for k, v in facts.items())}), {counts['errors']} bad records "
-            f"in {elapsed:.1f}s -> {Path(out)}")
+            f"({', '.join(f'{k} {v}' for k, v in facts.items())}), {counts['errors']} bad records"
+            + (f" ({dups} duplicate ids: later copies skipped)" if dups else "")
+            + f" in {elapsed:.1f}s -> {Path(out)}")
     text += (f"\n{counts['processed']} extracted ({rate:.1f} docs/s), {counts['reused']} already in the KB"
              + (" (skipped: same id and text)" if counts["reused"] else ""))
     if counts["errors"]:
         text += f"\nbad records are listed in {Path(out) / 'errors.jsonl'} (file and line of each)"
     return {"documents": n, "processed": counts["processed"], "reused": counts["reused"], "facts": facts,
-            "errors": counts["errors"], "elapsed": elapsed, "timings": timings, "text": text,
+            "errors": counts["errors"], "duplicates": dups, "elapsed": elapsed, "timings": timings, "text": text,
             "strict_failed": bool(strict and counts["errors"])}
 
 
 def _entries(inputs, stdin, index, warn):
-    """The run's stream: bad records, documents already done (refs) and documents to process."""
+    """The run's stream: bad records, documents already done (refs), documents whose id came
+    earlier (dups: not extracted; the merge reports them) and documents to process.
+
+    The ids seen are kept in a set (about 110 bytes per document with ids of
+    20 characters), freed when the stream ends, before the merge.
+    """
+    seen = set()
     for item in iter_inputs(inputs, stdin=stdin):
         if isinstance(item, InputError):
             if warn is not None:
@@ -135,14 +156,29 @@ def _entries(inputs, stdin, index, warn):
             yield (ERROR, error_record(item.to_record()))
             continue
         key = doc_key(item.id, item.text)
+        if item.id in seen:
+            yield (DUP, dup_record(key, item.id, source_of(item.meta)))
+            continue
+        seen.add(item.id)
         if key in index:
-            yield (REF, ref_record(key, _src(item.meta)))
+            yield (REF, ref_record(key, item.id, source_of(item.meta)))
         else:
             yield (DOC, key, item)
 
 
-def _src(meta: dict) -> dict:
-    return {k: meta[k] for k in ("source_file", "source_line") if k in meta}
+def models_info(nlp) -> dict:
+    """What classifies shortcomings and topics, for the manifest: the model file and its SHA-256, or ``"lexicon"``."""
+    info = {}
+    for name, comp in getattr(nlp, "components", ()):
+        if name not in ("shortcomings", "topics"):
+            continue
+        if getattr(comp, "model_path", None):
+            info[name] = {"model": comp.model_path, "sha256": comp.sha256}
+            if getattr(comp, "threshold", None) is not None:
+                info[name]["threshold"] = comp.threshold
+        else:
+            info[name] = "lexicon"
+    return info
 
 
 def _update_manifest(kb_dir: Path, **extra) -> None:
@@ -166,13 +202,20 @@ def _peak_rss_mb():
 # ---------------------------------------------------------------- fingerprint
 #: modules that do not change what extract writes (any other module of the package counts)
 _NOT_OUTPUT = {"__main__", "cli", "bench", "run", "parallel", "cluster", "evaluate", "analysis", "display",
-               "curate", "train"}
+               "curate", "train", "fileio"}
+
+
 def pipeline_fingerprint(nlp, settings: dict) -> str:
     """A hash of everything that decides the output: code, patterns, data, models and settings.
 
     Results written under another fingerprint are not reused by a resumed run.
+    The models count by their contents (each model component's
+    ``fingerprint``: the SHA-256 of its file and card, and the threshold), not
+    by their path: the same models in another directory give the same
+    fingerprint, retrained ones (or ``--no-models``) another.
     """
     h = hashlib.sha1()
+    settings = {k: v for k, v in settings.items() if k != "models"}
     h.update(json.dumps([__version__, getattr(nlp.patterns, "hash", None), list(nlp.names), settings],
                         sort_keys=True, default=str).encode())
     pkg = Path(__file__).resolve().parent
@@ -181,8 +224,6 @@ def pipeline_fingerprint(nlp, settings: dict) -> str:
     pdir = getattr(nlp.patterns, "directory", None)
     if pdir is not None and Path(pdir).is_dir():
         files += sorted(p for p in Path(pdir).rglob("*") if p.is_file())
-    if (_ROOT / "models").is_dir():
-        files += sorted(p for p in (_ROOT / "models").rglob("*") if p.is_file())
     for p in files:
         if p.suffix == ".pyc":
             continue
@@ -192,10 +233,9 @@ def pipeline_fingerprint(nlp, settings: dict) -> str:
             h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
         else:
             h.update(hashlib.sha1(p.read_bytes()).digest())
-    for _name, comp in getattr(nlp, "components", ()):
+    for name, comp in getattr(nlp, "components", ()):
         fp = getattr(comp, "fingerprint", None)
-        if fp is not None:
-            h.update(str(fp).encode())
+        h.update(f"{name}={type(comp).__module__}.{type(comp).__qualname__}:{fp}\n".encode())
     return h.hexdigest()
 
 

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import platform
 import sys
 import time
@@ -54,6 +53,7 @@ import numpy as np
 
 from .document import FACT_TYPES, TOPICS, Document, Fact
 from .errors import PipelineError
+from .fileio import atomic_write, write_json_atomic, write_text_atomic
 from .features import (GATE, CharNgrams, CueFeatures, FastUnion, KindFeatures, SyllableNgrams, TopicKeywordFields,
                        TopicKeywords, fact_records, gate_tokens, sentence_records)
 from .models import SHORTCOMING, TOPIC, ShortcomingComponent, TopicComponent, sha256_file
@@ -739,9 +739,8 @@ def _save(model, path: Path) -> None:
     from .models import skops_io
 
     sio = skops_io()
-    tmp = path.with_name(f".{path.name}.tmp")
-    sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
-    os.replace(tmp, path)
+    with atomic_write(path, "wb") as fh:
+        sio.dump(model, fh, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
 def _versions() -> dict:
@@ -902,12 +901,8 @@ def _card_metrics(name: str, entry: dict) -> dict:
 
 
 def _write_card(out: Path, card: dict) -> None:
-    from .kb import write_json_atomic
-
     write_json_atomic(out / f"{card['name']}.json", card)
-    tmp = out / f".{card['name']}.md.tmp"
-    tmp.write_text(card_markdown(card), encoding="utf-8")
-    os.replace(tmp, out / f"{card['name']}.md")
+    write_text_atomic(out / f"{card['name']}.md", card_markdown(card))
 
 
 def _f(x) -> str:

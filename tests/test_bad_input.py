@@ -67,8 +67,11 @@ def test_bad_corpus_completes_and_strict_fails_at_the_end(result):
     # 12 good + 4 empty/null/blank/surrogate + huge + 3 from ok.jsonl.gz + what the torn gzip gave before it broke
     torn = sum(1 for line in (out / "documents.jsonl").open(encoding="utf-8") if '"id": "g"' in line[:12])
     assert man["documents"] == 20 + torn
-    assert man["errors"] == len((out / "errors.jsonl").read_text(encoding="utf-8").splitlines()) == 8
-    assert f"{20 + torn} documents" in r.stdout and "8 bad records" in r.stdout
+    # the torn gzip's lines all have the id "g": the first is kept, the later ones are duplicate-id errors
+    dups = man["duplicates"]
+    assert torn <= 1 and (dups == 0 or torn == 1)
+    assert man["errors"] == len((out / "errors.jsonl").read_text(encoding="utf-8").splitlines()) == 8 + dups
+    assert f"{20 + torn} documents" in r.stdout and f"{8 + dups} bad records" in r.stdout
     assert "errors.jsonl" in r.stdout
     assert "warning:" in r.stderr
 

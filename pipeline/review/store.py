@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from ..document import FACT_TYPES
+from ..fileio import fsync_dir
 from .state import (ACTIONS, Conflict, InvalidAction, KBNotFound, NotFound, ReviewError,  # noqa: F401 (re-exported)
                     ReviewState, apply_record, clean_fields, effective_ids, fact_key, fold)
 
@@ -163,24 +164,12 @@ class CorrectionLog:
                     fh.flush()
                     os.fsync(fh.fileno())
                     if created:
-                        _fsync_dir(self.path.parent)
+                        fsync_dir(self.path.parent)
                     self._read_new(fh)
                     return new
                 finally:
                     fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 # --------------------------------------------------------------------------- store
 class ReviewStore:
