@@ -100,8 +100,13 @@ def _prepare(low: str) -> str:
 
 
 def _split(piece: str) -> list:
-    """Syllables of a piece of prepared text (where the only white space is ``" "``)."""
-    return list(filter(None, piece.split(" ")))
+    """Syllables of a piece of prepared text.
+
+    :func:`_prepare` turns every character that ``str.isspace`` accepts into
+    ``" "`` (they are all in ``_PUNCT`` or ``_UPUNCT``), so ``split()`` gives
+    the non-empty pieces of ``split(" ")`` in one C call.
+    """
+    return piece.split()
 
 
 def syllables(text: str) -> list:
@@ -148,7 +153,7 @@ class _DocCache:
     document's sentences change.
     """
 
-    __slots__ = ("key", "text", "sents", "starts", "prep", "toks", "parts", "offs", "doc_toks", "ctx", "gate", "memo")
+    __slots__ = ("key", "text", "sents", "starts", "prep", "toks", "offs", "doc_toks", "ctx", "gate", "memo")
 
     def __init__(self, doc, key):
         self.key = key
@@ -160,7 +165,6 @@ class _DocCache:
         # offsets only hold when normalising and lower-casing kept the length
         self.prep = _prepare(low) if len(low) == len(text) else None
         self.toks = [None] * len(self.sents)
-        self.parts = {}
         self.offs = {}
         self.doc_toks = None
         self.ctx = {}
@@ -187,25 +191,33 @@ class _DocCache:
         if t is None:
             s = self.sents[i]
             if self.prep is not None and s.end - s.start == len(s.text):
-                parts = self.prep[s.start:s.end].split(" ")
-                self.parts[i] = parts
-                t = list(filter(None, parts))
+                t = self.prep[s.start:s.end].split()  # see _split
             else:
                 t = syllables(s.text)
             self.toks[i] = t
         return t
+
+    def all_tokens(self) -> list:
+        """Syllables of every sentence (:meth:`tokens` of each, in one pass)."""
+        toks = self.toks
+        if None in toks:
+            prep = self.prep
+            for i, s in enumerate(self.sents):
+                if toks[i] is None:
+                    if prep is not None and s.end - s.start == len(s.text):
+                        toks[i] = prep[s.start:s.end].split()  # see _split
+                    else:
+                        toks[i] = syllables(s.text)
+        return toks
 
     def offsets(self, i: int) -> list:
         """Start offsets (in the text) of the syllables of sentence ``i`` (needs :meth:`exact`)."""
         o = self.offs.get(i)
         if o is None:
             s = self.sents[i]
-            parts = self.parts.pop(i, None)
-            if parts is None:
-                parts = self.prep[s.start:s.end].split(" ")
             o = self.offs[i] = []
             pos = s.start
-            for p in parts:
+            for p in self.prep[s.start:s.end].split(" "):
                 if p:
                     o.append(pos)
                 pos += len(p) + 1
@@ -568,6 +580,9 @@ _KW_SCORES: dict = {}
 
 
 # --------------------------------------------------------------------------- n-grams
+_NO_START = object()  # no ``<s>`` token (``boundary=False``)
+
+
 class _NgramBase(TransformerMixin, BaseEstimator):
     """Shared fit/transform of the n-gram featurizers (subclasses define ``_grams``)."""
 
@@ -689,6 +704,9 @@ class _NgramBase(TransformerMixin, BaseEstimator):
         field = self.field
         shared = field + "_tokens"
         fast = self._fast_ranges and tuple(self.ngram_range) in ((1, 1), (1, 2))
+        # syllable unigrams: the ids of ``<s>`` (with ``boundary``) and of the syllables, in the order of _grams
+        unigrams = self._fast_ranges and tuple(self.ngram_range) == (1, 1)
+        start = get("<s>") if getattr(self, "boundary", False) else _NO_START
         seen: dict = {}
         for r, rec in enumerate(X):
             toks = rec.get(shared)
@@ -697,6 +715,10 @@ class _NgramBase(TransformerMixin, BaseEstimator):
                 loc = rec.get("_loc") if fast else None
                 if loc is not None and field in loc[2]:
                     found = self._found_in_range(vocab, loc, field)
+                elif unigrams:
+                    tk = toks if toks is not None else _tokens_of(rec, field)
+                    found = {start} if tk and start is not _NO_START else set()
+                    found.update(map(get, tk))
                 else:
                     found = set(map(get, self._grams(rec)))
                 found.discard(None)
@@ -1087,8 +1109,11 @@ def gate_candidates(doc, gate: dict = GATE) -> list:
     c = _cache(doc)
     hit = c.gate.get(id(gate))
     if hit is None:
-        tok = c.tokens
-        hit = c.gate[id(gate)] = [i for i in range(len(doc.sentences)) if gate_tokens(tok(i), gate)]
+        words, firsts = _gate_index(gate)[:2]
+        # the two set tests decide most sentences; gate_tokens looks at the pairs of the others
+        hit = c.gate[id(gate)] = [i for i, toks in enumerate(c.all_tokens())
+                                  if not words.isdisjoint(toks)
+                                  or (not firsts.isdisjoint(toks) and gate_tokens(toks, gate))]
     return hit
 
 
@@ -1182,9 +1207,12 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         """Marker phrase indexes: ``(by_first, start, maxlen, ctx_by_first, ctx_start)``.
 
         ``by_first``: ``{first syllable: (columns of one-syllable phrases,
-        [(length, phrase, columns)])}`` of the markers matched anywhere; ``start``: ``{phrase: columns}`` of those anchored at the
-        start; the ``ctx_*`` ones hold only the markers that the context
-        features of the neighbouring sentences need.
+        [(length, phrase, columns)])}`` of the markers matched anywhere;
+        ``start``: ``{first syllable: [(length, phrase, columns)]}`` of those
+        anchored at the start, shortest first (so one lookup of the first
+        syllable finds them, in the order of growing length); the ``ctx_*``
+        ones hold only the markers that the context features of the
+        neighbouring sentences need.
         """
         index = self.__dict__.get("_phrase_index")
         if index is None:
@@ -1219,7 +1247,9 @@ class CueFeatures(TransformerMixin, BaseEstimator):
                 for toks, cols in table.items():
                     cols = tuple(sorted(cols if keep is None else cols & keep))
                     if cols:
-                        out[toks] = cols
+                        out.setdefault(toks[0], []).append((len(toks), toks, cols))
+                for entries in out.values():
+                    entries.sort(key=lambda e: e[0])  # one phrase of each length can match: same order as by length
                 return out
 
             ctx_first = first_index(anywhere, ctx_cols)
@@ -1360,11 +1390,10 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         ctx_single, ctx_single_keys, ctx_multi, ctx_multi_keys = ctx
         for i, toks in enumerate(tokens):
             a = act[i]
-            st = start if i < n_full else ctx_start
-            for n in range(1, min(maxlen, len(toks)) + 1):
-                hit = st.get(tuple(toks[:n]))
-                if hit:
-                    a.update(hit)
+            if toks:
+                for n, phrase, hit in (start if i < n_full else ctx_start).get(toks[0], ()):
+                    if n == 1 or (n <= len(toks) and tuple(toks[:n]) == phrase):
+                        a.update(hit)
             if i >= n_full:  # a neighbour: only the few context markers, found with set operations
                 for syl in ctx_single_keys.intersection(toks):
                     a.update(ctx_single[syl])
@@ -1439,7 +1468,8 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         act = self._match(list(uniq), toks, n_full)
         n_own, ctx_cols, total = self._layout()
         n_ctx = len(ctx_cols)
-        ctx_pos = list(enumerate(ctx_cols))
+        ctx_prev = [(j, n_own + c) for c, j in enumerate(ctx_cols)]  # (own column, context column)
+        ctx_next = [(j, n_own + n_ctx + c) for c, j in enumerate(ctx_cols)]
         base = total - 7
         o = n_own + 2 * n_ctx
         out = []
@@ -1450,18 +1480,16 @@ class CueFeatures(TransformerMixin, BaseEstimator):
                 prev, nxt = r.get("prev"), r.get("next")
                 if prev:
                     other = act[uniq[prev]]
-                    for c, j in ctx_pos:
-                        if j in other:
-                            cols.append(n_own + c)
+                    if other:
+                        cols += [col for j, col in ctx_prev if j in other]
                     if prev.rstrip(_CLOSERS).endswith(":"):
                         cols.append(o + 2)
                 else:
                     cols.append(o)
                 if nxt:
                     other = act[uniq[nxt]]
-                    for c, j in ctx_pos:
-                        if j in other:
-                            cols.append(n_own + n_ctx + c)
+                    if other:
+                        cols += [col for j, col in ctx_next if j in other]
                 else:
                     cols.append(o + 1)
             tk = toks[u]
@@ -1904,6 +1932,7 @@ class TopicKeywordFields(TopicKeywords):
                           [float(w) for w in self.weights]))
         log1p = math.log1p
         rows_idx, rows_val = [], []
+        lead: dict = {}  # (id(cache), column base) -> (cache, idx, vals): the ``doc`` field, the same for every fact
         for rec in X:
             loc = rec.get("_loc")
             idx, vals = [], []
@@ -1913,6 +1942,8 @@ class TopicKeywordFields(TopicKeywords):
             for base, field, w in fields:
                 r = ranges.get(field) if loc is not None else None
                 if r is not None:
+                    if not th and not ch:  # no keyword in the sentence, so none in the range
+                        continue
                     k0, k1, a, b = r
                     score: dict = {}
                     for k, ke, hits in th:
@@ -1923,6 +1954,16 @@ class TopicKeywordFields(TopicKeywords):
                         if p >= a and pe <= b:
                             for col, v in hits:
                                 score[col] = score.get(col, 0.0) + v
+                elif loc is not None and field == "doc":  # the document's lead: scored once per batch
+                    got = lead.get((id(c), base))
+                    if got is None or got[0] is not c:
+                        score = self._score(rec, field)
+                        cols = sorted(score)
+                        got = lead[(id(c), base)] = (c, [base + offset + col for col in cols],
+                                                     [log1p(score[col]) * w for col in cols])
+                    idx += got[1]
+                    vals += got[2]
+                    continue
                 else:
                     score = self._score(rec, field)
                 base += offset
