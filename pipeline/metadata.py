@@ -109,7 +109,7 @@ class _Resources:
     name_starts: dict = field(default_factory=dict)  # first token of a name -> most tokens
     ward_starts: dict = field(default_factory=dict)  # the same for commune names
     source_code_re: Optional[re.Pattern] = None
-    run_cache: dict = field(default_factory=dict)    # run text -> token keys or None
+    run_cache: dict = field(default_factory=dict)    # run text -> (token keys, matches, ward first, token spans)
     ascii_prefixes: tuple = ()
     ascii_suffixes: frozenset = frozenset()
     person_re: Optional[re.Pattern] = None
@@ -228,10 +228,16 @@ def _load_resources() -> _Resources:
     alts = []
     for label in sorted(pub["labels"], key=len, reverse=True):
         for form in dict.fromkeys((label, label.upper())):
-            body = r"\s+".join(re.escape(w) for w in form.split())
+            # ``(?<!\w)`` goes after the first letter (``C(?<!\wC)ập...``): every
+            # alternative then starts with a literal, and ``re`` skips ahead to
+            # those letters instead of trying the pattern at every position.
+            words = form.split()
+            first = re.escape(words[0][0])
+            body = first + rf"(?<!\w{first})" + r"\s+".join(
+                [re.escape(words[0][1:])] + [re.escape(w) for w in words[1:]])
             alts.append(body + (r"\s*:" if label in need_colon else r"(?:\s*:)?"))
     res.label_re = re.compile(
-        r"(?<!\w)(?:%s)\s*(?:[\-–|]\s*)?(?:lúc\s*)?(?:(?:%s)\s*[,\-–|]?\s*)?(?:(?i:%s)\s*[,\-–]?\s*)?"
+        r"(?:%s)\s*(?:[\-–|]\s*)?(?:lúc\s*)?(?:(?:%s)\s*[,\-–|]?\s*)?(?:(?i:%s)\s*[,\-–]?\s*)?"
         r"(?:ngày\s+)?"
         % ("|".join(alts), _TIME, days))
     doc_types = "|".join(re.escape(t) for t in sorted(pub["doc_types"], key=len, reverse=True))
@@ -271,6 +277,11 @@ _PLACE_DATE_RE = re.compile(
     r"(?m)(?:^|\|)[ \t|]*(?P<place>[^\W\d_][\w'\- \t]{0,40}(?:\n[ \t]*[^\W\d_][\w'\- \t]{0,30})?),[ \t]*"
     rf"(?P<date>(?i:ngày)\s+\d{{1,2}}\s+(?i:tháng)\s+\d{{1,2}}\s*,?\s+(?i:năm)\s+{_YEAR})")
 _LINE_RE = re.compile(r"[^\n]*")
+#: Every form of :data:`_DATE` holds a year: a text without one holds no date
+#: (a cheap necessary condition checked before the costly date patterns).
+_YEAR_RE = re.compile(_YEAR)
+#: What every :data:`_PLACE_DATE_RE` match holds (``, ngày 10``): checked first.
+_PLACE_DATE_HINT_RE = re.compile(r",[ \t]*(?i:ngày)\s+\d")
 _LEAD_TIME_RE = re.compile(rf"^{_TIME}\s*[,\-–|]?\s*")
 _BYLINE_LABEL_RE = re.compile(r"(?i)^(?:tác\s+giả|bài(?:\s+và|\s*,)?\s*ảnh|bài|người\s+viết|phóng\s+viên|"
                               r"pv|nguồn|theo)\s*:?\s*")
@@ -389,10 +400,6 @@ def find_published(text: str) -> Optional[str]:
     head_len = _header_end(text, int(pub["header_lines"]), int(pub["header_chars"]))
     head = normalize_text(text[:head_len])
 
-    m = _LEAD_DATE_RE.match(head)
-    if m:
-        return f"{m.group('y')}-{m.group('m')}" + (f"-{m.group('d')}" if m.group("d") else "")
-
     best = None  # (priority, position, iso)
 
     def offer(prio: int, pos: int, iso: Optional[str]) -> None:
@@ -400,18 +407,64 @@ def find_published(text: str) -> Optional[str]:
         if iso and (best is None or (prio, pos) < best[:2]):
             best = (prio, pos, iso)
 
-    # 1. labelled dates in the header
+    # Steps 0-3 and 5 read dates inside the header only, and every date form
+    # holds a year: a header without one offers nothing (most news pages).
+    if _YEAR_RE.search(head):
+        found = _header_date(head, res, offer)
+        if found is not None:
+            return found
+
+    # 3b. a label on a short page-chrome line further down (``Ngày đăng: ...`` at the foot)
+    if (best is None or best[0] > 3) and len(text) > head_len:
+        tail = normalize_text(text[head_len:])
+        # only a line holding a year can hold a date: visit those lines, in order
+        ym = _YEAR_RE.search(tail)
+        while ym:
+            start = tail.rfind("\n", 0, ym.start()) + 1
+            end = tail.find("\n", ym.end())
+            end = len(tail) if end < 0 else end
+            s = tail[start:end].strip(" \t|()[]")
+            if s and len(s) <= 60:
+                lm = res.label_re.match(s)
+                dm = _DATE_RE.match(s, lm.end()) if lm else None
+                if dm and _iso(dm):
+                    offer(3, head_len + start, _iso(dm))
+                    break
+            ym = _YEAR_RE.search(tail, end + 1)
+
+    # 5. the first line is a legal document's title: ``Quyết định số 15/QĐ-UBND ngày 03/3/2021 ...``
+    if best is None:
+        first = head.lstrip().split("\n", 1)[0]
+        tm = res.doc_title_re.match(first)
+        dm = _DATE_RE.match(first, tm.end()) if tm else None
+        if dm:
+            offer(5, 0, _iso(dm))
+    return best[2] if best else None
+
+
+def _header_date(head: str, res: _Resources, offer) -> Optional[str]:
+    """Steps 0-3 of :func:`find_published` on the normalised header.
+
+    Returns the date of a leading ``date 2025-10-10`` line or of a labelled
+    date (they win at once); else offers the timestamp lines and the
+    ``<Place>, ngày ...`` lines through ``offer`` and returns None.
+    """
+    m = _LEAD_DATE_RE.match(head)
+    if m:
+        return f"{m.group('y')}-{m.group('m')}" + (f"-{m.group('d')}" if m.group("d") else "")
+
+    # 1. labelled dates in the header (the earliest real one wins)
     for lm in res.label_re.finditer(head):
         dm = _DATE_RE.match(head, lm.end())
         if dm:
-            offer(1, lm.start(), _iso(dm))
-    if best is not None:
-        return best[2]
+            iso = _iso(dm)
+            if iso:
+                return iso
 
     # 2./4. stand-alone timestamp lines
     for line in _LINE_RE.finditer(head):
         s = line.group(0).strip(" \t|()[]")
-        if not s or len(s) > 80:
+        if not s or len(s) > 80 or not _YEAR_RE.search(s):  # a date holds a year
             continue
         sm = _STAMP_RE.fullmatch(s)
         if not sm:
@@ -425,34 +478,13 @@ def find_published(text: str) -> Optional[str]:
         offer(prio, line.start(), _iso(dm) if dm else None)
 
     # 3. official documents: ``<Place>, ngày 10 tháng 4 năm 2024``
-    for pm in _PLACE_DATE_RE.finditer(head):
+    for pm in (_PLACE_DATE_RE.finditer(head) if _PLACE_DATE_HINT_RE.search(head) else ()):
         words = re.findall(r"[^\W\d_][\w']*", pm.group("place"))
         if not words or not all(w[0].isupper() for w in words) or len(words) > 6:
             continue
         dm = _DATE_RE.match(pm.group("date"))
         offer(3, pm.start(), _iso(dm) if dm else None)
-
-    # 3b. a label on a short page-chrome line further down (``Ngày đăng: ...`` at the foot)
-    if (best is None or best[0] > 3) and len(text) > head_len:
-        tail = normalize_text(text[head_len:])
-        for line in _LINE_RE.finditer(tail):
-            s = line.group(0).strip(" \t|()[]")
-            if not s or len(s) > 60:
-                continue
-            lm = res.label_re.match(s)
-            dm = _DATE_RE.match(s, lm.end()) if lm else None
-            if dm and _iso(dm):
-                offer(3, head_len + line.start(), _iso(dm))
-                break
-
-    # 5. the first line is a legal document's title: ``Quyết định số 15/QĐ-UBND ngày 03/3/2021 ...``
-    if best is None:
-        first = head.lstrip().split("\n", 1)[0]
-        tm = res.doc_title_re.match(first)
-        dm = _DATE_RE.match(first, tm.end()) if tm else None
-        if dm:
-            offer(5, 0, _iso(dm))
-    return best[2] if best else None
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -466,13 +498,30 @@ _TOKEN_RE = regex.compile(r"[\p{L}\p{M}\d']+")
 #: An ASCII word shaped like a brand or a domain: ``Hue-Smart``, ``PhuYenPortal``, ``laocaitv.vn``.
 _BRAND_CHARS = 800  # brand and site names are read in the title and lead only
 _BRAND_RE = re.compile(r"\b(?:[a-z]*[A-Z][A-Za-z]*|[a-z]{3,}(?=\.[a-z]))\b")
-_QUAN_NUM_RE = re.compile(r"(?i)(?<!\w)quận\s+(\d{1,2})(?!\d)")
+#: ``(?i)(?<!\w)quận\s+(\d{1,2})(?!\d)``, written to start with a character
+#: class (the word-start check after it) so that ``re`` skips ahead to q/Q.
+_QUAN_NUM_RE = re.compile(r"[qQ](?<!\w[qQ])(?i:uận)\s+(\d{1,2})(?!\d)")
 #: A legal reference and its issuer, ending where a mention starts
 #: (``Quyết định số 12/QĐ-UBND ngày ... của UBND tỉnh|X``).
 _LEGAL_RE = re.compile(
     r"(?i)(?<!\w)(?:quyết\s+định|nghị\s+quyết|nghị\s+định|kế\s+hoạch|công\s+văn|chỉ\s+thị|thông\s+tư|"
     r"văn\s+bản|hướng\s+dẫn|thông\s+báo|chương\s+trình|đề\s+án|tờ\s+trình|báo\s+cáo|kết\s+luận)"
     r"\s+(?:số\s+)?\d[\w/.\-]*[^.;\n]{0,120}?\s(?:của|bởi)\s+[^.;\n]{0,60}$")
+_DIGIT_RE = re.compile(r"\d")
+_ISSUER_WORD_RE = re.compile(r"(?i)\s(?:của|bởi)\s")
+
+
+def _in_legal_ref(t: str, start: int, end: int) -> bool:
+    """``_LEGAL_RE.search(t, start, end)``, with a cheap necessary condition first.
+
+    A match holds a digit and, after it, ``của``/``bởi`` between blanks; most
+    windows have neither, and two simple searches cost far less than the
+    legal-reference pattern tried at every position.
+    """
+    d = _DIGIT_RE.search(t, start, end)
+    if d is None or _ISSUER_WORD_RE.search(t, d.end(), end) is None:
+        return False
+    return _LEGAL_RE.search(t, start, end) is not None
 _LIST_GAP_RE = re.compile(
     r"\s*(?:\([^()\n]{0,30}\))?\s*(?:[,;]|,?\s*và|,?\s*hoặc)\s*"
     r"(?:(?i:tỉnh|huyện|thành\s+phố|tp\.?|thị\s+xã|quận)\s*)?")
@@ -511,12 +560,15 @@ def _scan(t: str, res: _Resources, lead_end: int) -> list:
         text = run.group(0)
         info = cache.get(text)
         if info is None:
-            keys = tuple(_token_key(w) for w in _TOKEN_RE.findall(text))
-            info = (keys, _match_run(keys, "?", res), bool(keys) and keys[0] in res.ward_starts)
+            # token keys, matches without the unit word before the run, whether
+            # a commune name may start it, and the token spans in the run
+            spans = tuple(m.span() for m in _TOKEN_RE.finditer(text))
+            keys = tuple(_token_key(text[a:b]) for a, b in spans)
+            info = (keys, _match_run(keys, "?", res), bool(keys) and keys[0] in res.ward_starts, spans)
             if len(cache) > 50_000:
                 cache.clear()
             cache[text] = info
-        keys, matches, ward_first = info
+        keys, matches, ward_first, spans = info
         before = "?"
         if ward_first:
             before = _unit_before(t, run.start(), res)
@@ -525,13 +577,12 @@ def _scan(t: str, res: _Resources, lead_end: int) -> list:
         if not matches:
             continue
         base = run.start()
-        toks = [(base + m.start(), base + m.end()) for m in _TOKEN_RE.finditer(text)]
         for k, size, kind, payload, unit, person in matches:
             if unit == "?":
                 if before == "?":
                     before = _unit_before(t, base, res)
                 unit = before
-            start, end = toks[k][0], toks[k + size - 1][1]
+            start, end = base + spans[k][0], base + spans[k + size - 1][1]
             if kind == "W":
                 mentions.append(_Mention("W", payload, start, end, unit))
             else:
@@ -557,9 +608,17 @@ def _token_key(token: str) -> str:
 def _unit_before(t: str, pos: int, res: _Resources) -> Optional[str]:
     """Kind of the unit word right before ``pos`` (``huyện``, ``tỉnh`` ...)."""
     if res.unit_last_words is not None:
-        # fast path: the word before ``pos`` must be the last word of a unit word
-        m = _LAST_WORD_RE.search(t, max(0, pos - 14), pos)
-        if not m or m.group(1).lower() not in res.unit_last_words:
+        # fast path: the word before ``pos`` must be the last word of a unit
+        # word. This is ``_LAST_WORD_RE.search(t, pos - 14, pos)`` done with
+        # string methods: ``str.rstrip``/``str.rsplit`` split on the same
+        # blanks as ``\s``; the word is what follows the last ``(`` or ``[``.
+        s = t[max(0, pos - 14):pos].rstrip()
+        if not s:
+            return None
+        word = s.rsplit(None, 1)[-1]
+        if "(" in word or "[" in word:
+            word = word[max(word.rfind("("), word.rfind("[")) + 1:]
+        if not word or word.lower() not in res.unit_last_words:
             return None
     m = res.unit_re.search(t, max(0, pos - 24), pos)
     if not m:
@@ -676,7 +735,7 @@ def _line_kind(line: str, res: _Resources) -> str:
     s = line.strip()
     if res.chrome_re.match(s):
         return "chrome"
-    words = s.split()
+    words = s.split(None, 4)  # more than four words: five items, enough to tell
     if len(words) <= 4 and all(w[0].isupper() for w in words if w[0].isalpha()) \
             and not re.search(r"[\d:,;]", s):
         return "short"
@@ -789,7 +848,7 @@ def _weigh(mentions: list, t: str, title_end: int, lead_end: int, res: _Resource
             factor *= float(w["title_factor"])
         elif pos < lead_end:
             factor *= float(w["lead_factor"])
-        if _LEGAL_RE.search(t, max(line_start, pos - 220), pos):
+        if _in_legal_ref(t, max(line_start, pos - 220), pos):
             factor *= float(w["legal_factor"])
         if in_list[g]:
             factor *= float(w["list_factor"])
@@ -837,7 +896,11 @@ def _place_line(t: str, res: _Resources):
     district (some provinces date documents with their capital city).
     """
     pub = res.cfg["published"]
-    head = t[:_header_end(t, int(pub["header_lines"]) + 10, int(pub["header_chars"]) * 2)]
+    max_chars = int(pub["header_chars"]) * 2
+    # the header is at most 2 * max_chars long, and every match holds ``, ngày 1``
+    if not _PLACE_DATE_HINT_RE.search(t, 0, 2 * max_chars):
+        return None, None
+    head = t[:_header_end(t, int(pub["header_lines"]) + 10, max_chars)]
     pm = _PLACE_DATE_RE.search(head)
     if not pm:
         return None, None
