@@ -274,11 +274,11 @@ class PatternExtractor:
         return " " in _SPACES.sub(" ", word) and word not in self.not_unit
 
     def _resolve_units(self, text) -> set:
-        """Find the counted unit of every pending count/ratio with one underthesea call.
+        """Find the counted unit of every pending count/ratio.
 
         The unit is the noun phrase after the number: underthesea words up to a stop
-        word or clause end (at most three words). Windows of all pending facts are
-        segmented together, so a document costs one segmentation call (`segment.words_of`).
+        word or clause end (at most three words). The windows of all pending facts
+        are segmented by one :func:`segment.words_of` call.
         Returns the ids of counts dropped because no unit (or a measure) follows.
         """
         pending, self._pending = self._pending, []

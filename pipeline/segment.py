@@ -7,8 +7,8 @@
 - :func:`words` runs underthesea's ``word_tokenize`` on a span and maps every
   word back to offsets in the original text (underthesea rewrites characters:
   ``Ð`` -> ``Đ``, tone placement, NFC), so offsets stay exact.
-- :func:`words_of` segments many short texts (the words after numbers) in one
-  call, straight through underthesea's CRF when they are plain syllables.
+- :func:`words_of` segments many short texts (the words after numbers),
+  straight through underthesea's CRF when they are plain syllables.
 - :func:`to_spacy` builds a spaCy ``Doc`` whose text is the original text.
 """
 from __future__ import annotations
@@ -176,7 +176,7 @@ def _plain_tokens(window: str):
     out = []
     pos = 0
     for tok in window.split():
-        if not (tok.isalpha() or tok.isdigit()) or "ʺ" in tok:
+        if not (tok.isalpha() or tok.isdecimal()) or "ʺ" in tok:  # isdigit() would pass "²"
             return None
         start = window.index(tok, pos)
         pos = start + len(tok)
@@ -185,7 +185,7 @@ def _plain_tokens(window: str):
 
 
 def words_of(windows: list) -> list:
-    """Vietnamese words of several short texts, in one segmentation call.
+    """Vietnamese words of several short texts (the few words after each number of a document).
 
     Returns, for each text, its words as ``(start, end)`` offsets into that
     text. A text made of plain syllables (letters or digits between white
