@@ -91,8 +91,11 @@ class KBWriter:
 # ``KB_DIR/.shards/`` (flushed as it goes; a line is either whole or, after a
 # kill, a partial last line that readers drop). Record kinds:
 #   {"shard": 1, "fingerprint": ..., "run": ...}            header (first line)
-#   {"k": KEY, "id": ID, "src": SRC, "c": {type: n}, "facts": LINES, "doc": LINE}
-#                                                           a processed document
+#   {"k": KEY, "id": ID, "src": SRC, "c": {type: n}}<TAB>DOC<TAB>FACT<TAB>FACT...
+#                                                           a processed document: its
+#                                                           documents.jsonl line and facts.jsonl
+#                                                           lines as they are (JSON never holds a
+#                                                           raw tab), so nothing is escaped twice
 #   {"k": KEY, "id": ID, "ref": 1, "src": SRC}              a document already done (resume)
 #   {"k": KEY, "id": ID, "dup": 1, "src": SRC}              a document whose id came earlier in the run
 #   {"error": {...}, "id": ID}                              a bad input record ("id": a document
@@ -137,13 +140,26 @@ def source_of(meta: dict) -> dict:
 
 
 def doc_record(key: str, doc: Document) -> str:
-    """The shard line of one processed document."""
-    lines, counts = [], {}
+    """The shard line of one processed document: a JSON header, then its document and fact lines, tab-separated."""
+    parts, counts = [None, dumps(doc.to_dict())], {}
     for f in doc.facts:
-        lines.append(dumps(f.to_dict(doc.id)) + "\n")
+        parts.append(dumps(f.to_dict(doc.id)))
         counts[f.type] = counts.get(f.type, 0) + 1
-    return dumps({"k": key, "id": doc.id, "src": source_of(doc.meta), "c": counts, "facts": "".join(lines),
-                  "doc": dumps(doc.to_dict())}) + "\n"
+    parts[0] = dumps({"k": key, "id": doc.id, "src": source_of(doc.meta), "c": counts})
+    return "\t".join(parts) + "\n"
+
+
+def parse_shard_line(line: bytes) -> dict:
+    """A shard line as a dict; a processed document's ``doc`` and ``facts`` are its KB lines as text."""
+    if b"\t" not in line:
+        return json.loads(line)
+    parts = line[:-1].decode("utf-8").split("\t") if line.endswith(b"\n") else line.decode("utf-8").split("\t")
+    rec = json.loads(parts[0])
+    if not isinstance(rec, dict):
+        raise ValueError("shard record header is not an object")
+    rec["doc"] = parts[1]
+    rec["facts"] = "".join(p + "\n" for p in parts[2:])
+    return rec
 
 
 def ref_record(key: str, doc_id: str, src: Optional[dict] = None) -> str:
@@ -273,8 +289,8 @@ def iter_shard(path):
                 n = len(line)
                 if line.endswith(b"\n"):
                     try:
-                        yield off, n, json.loads(line)
-                    except ValueError:
+                        yield off, n, parse_shard_line(line)
+                    except (ValueError, IndexError):
                         pass
                 off += n
     return header, records()
@@ -358,7 +374,7 @@ class ResumeIndex:
             counts = {t: n for t, n in (doc.get("fact_counts") or {}).items() if n}
         else:
             idx, off, length = entry
-            rec = json.loads(self._read(self.sources[idx], off, length))
+            rec = parse_shard_line(self._read(self.sources[idx], off, length))
             facts, counts = rec["facts"], rec["c"]
             doc = json.loads(rec["doc"])
         if src and isinstance(doc.get("meta"), dict):

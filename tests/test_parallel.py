@@ -7,6 +7,7 @@ import pytest
 
 from pipeline import parallel
 from pipeline.document import Document
+from pipeline.kb import parse_shard_line
 from pipeline.parallel import DOC, ERROR, REF, process_batch, resolve_workers, run_ordered
 from test_run import extract, kb_files, make_docs, write_jsonl
 
@@ -79,7 +80,7 @@ def test_a_document_the_pipeline_raises_on_becomes_an_error(monkeypatch):
                (DOC, "k2", Document(id="boom", text="b", meta={"source_file": "f.jsonl", "source_line": 2})),
                (REF, '{"k": "k3", "ref": 1}\n'), (ERROR, '{"error": {}}\n')]
     lines, stats = process_batch({}, entries)
-    recs = [json.loads(x) for x in lines.splitlines()]
+    recs = [parse_shard_line(x.encode()) for x in lines.splitlines(keepends=True)]
     assert stats == (1, 1, 2)
     assert recs[0]["k"] == "k1"
     assert recs[1]["error"]["file"] == "f.jsonl" and recs[1]["error"]["line"] == 2
@@ -92,3 +93,21 @@ def test_run_ordered_keeps_order_with_a_bounded_window():
     run_ordered(iter(entries), written.append, {}, workers=1)
     lines = "".join(written).splitlines()
     assert [json.loads(x)["error"]["line"] for x in lines] == list(range(50))
+
+
+def test_shard_line_keeps_kb_lines_as_they_are():
+    from pipeline.document import Fact
+    from pipeline.kb import doc_record, dumps
+    doc = Document(id="d\t1", text='Có 12 xã\tvà "3" phường\nđạt 85,5%.', meta={"source_file": "a.jsonl", "source_line": 3})
+    doc.facts = [Fact("count", 3, 5, "12", value=12, unit="xã"), Fact("percentage", 28, 33, "85,5%", value=85.5)]
+    line = doc_record("abc", doc)
+    assert line.count("\n") == 1 and line.endswith("\n")          # one line, whatever the text holds
+    rec = parse_shard_line(line.encode())
+    assert (rec["k"], rec["id"], rec["c"]) == ("abc", "d\t1", {"count": 1, "percentage": 1})
+    assert rec["src"] == {"source_file": "a.jsonl", "source_line": 3}
+    assert rec["doc"] == dumps(doc.to_dict())
+    assert rec["facts"] == "".join(dumps(f.to_dict(doc.id)) + "\n" for f in doc.facts)
+    assert json.loads(rec["doc"])["text"] == doc.text
+    # a line in the earlier layout (one JSON object, KB lines as strings) reads the same
+    old = dumps({"k": "abc", "id": "d\t1", "src": rec["src"], "c": rec["c"], "facts": rec["facts"], "doc": rec["doc"]})
+    assert parse_shard_line((old + "\n").encode()) == rec
