@@ -35,4 +35,6 @@ E_PATTERN_FIELD = "E002: pattern {id!r} in {file} lacks {field!r}; every pattern
 E_PATTERN_MACRO = "E003: pattern {id!r} in {file} uses unknown macro {{{name}}}; define it under 'macros:' in patterns/macros.yml"
 E_PATTERN_DUP = "E004: pattern id {id!r} appears twice ({file}); ids must be unique across patterns/"
 E_PATTERN_YAML = "E005: {file} is not valid YAML ({err})"
+E_PATTERN_REQUIRES = ("E009: pattern {id!r} in {file}: {what}; 'requires' lists words one of which every "
+                      "match's document contains (case is ignored), for example requires: ['%', 'phần trăm']")
 E_NO_PATTERNS = "W001: no patterns for fact type {type!r} in {dir}; facts of that type will not be found"

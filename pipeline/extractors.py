@@ -102,11 +102,17 @@ class PatternExtractor:
         claims = _Claims(doc.ignored)
         found = []
         self._pending = []  # (fact, position) whose counted unit is found in one batch below
+        low = None
         for _order, group in self.groups:
             cands = []
             for p in group:
                 if self.types is not None and p.type != "exclusion" and p.type not in self.types:
                     continue
+                if p.requires:  # a word one of which every match's document holds
+                    if low is None:
+                        low = text.lower()
+                    if not any(w in low for w in p.requires):
+                        continue
                 for m in p.compiled.finditer(text):
                     if m.end() == m.start():
                         continue

@@ -9,6 +9,9 @@ Each YAML file holds the patterns of one fact type (or the exclusions)::
         regex: '(?<value>{NUM})\\s*%'
         fields: {qualifier: range}   # constant fields of the facts it makes
         span_from: value      # optional: the group that is the fact's span
+        requires: ['%', 'phần trăm']  # optional: run only on documents holding one of
+                              # these words (case ignored); a speed-up for patterns
+                              # that need a rare word the engine cannot look for
         examples: [...]       # {text, expect: {field: value}} run as tests
         counterexamples: [...]
     # any other top-level key (qualifiers, doc_types, word lists) is kept in
@@ -49,6 +52,7 @@ class Pattern:
     fields: dict = field(default_factory=dict)
     span_from: Optional[str] = None
     requires_context: Optional["regex.Pattern"] = None
+    requires: tuple = ()   # lower-cased words; the pattern runs on a document holding one of them
     confidence: float = 0.95
     examples: list = field(default_factory=list)
     counterexamples: list = field(default_factory=list)
@@ -150,11 +154,12 @@ class PatternSet:
             except regex.error as exc:
                 raise errors.PatternError(errors.E_PATTERN_COMPILE.format(id=pid, file=path.name, err=exc)) from None
             ctx = entry.get("requires_context")
+            requires = _requires(entry, pid, path.name)
             spec.patterns.append(Pattern(
                 id=pid, type=typ, regex=source, compiled=compiled,
                 order=int(entry.get("order", spec.order)), file=path.name,
                 fields=dict(entry.get("fields") or {}), span_from=entry.get("span_from"),
-                requires_context=regex.compile(ctx) if ctx else None,
+                requires_context=regex.compile(ctx) if ctx else None, requires=requires,
                 confidence=float(entry.get("confidence", 0.95)),
                 examples=list(entry.get("examples") or []),
                 counterexamples=list(entry.get("counterexamples") or []),
@@ -191,6 +196,25 @@ class PatternSet:
 
     def all_patterns(self) -> list:
         return [p for spec in self.types.values() for p in spec.patterns]
+
+
+def _requires(entry: dict, pid: str, file: str) -> tuple:
+    """The ``requires`` words of a pattern entry, lower-cased; every example must hold one."""
+    req = entry.get("requires")
+    if req is None:
+        return ()
+    if isinstance(req, str):
+        req = [req]
+    if not isinstance(req, list) or not req or not all(isinstance(w, str) and w.strip() for w in req):
+        raise errors.PatternError(errors.E_PATTERN_REQUIRES.format(
+            id=pid, file=file, what=f"'requires' must be a list of non-empty strings, got {req!r}"))
+    words = tuple(dict.fromkeys(w.lower() for w in req))
+    for ex in entry.get("examples") or []:
+        text = ex.get("text") if isinstance(ex, dict) else ex
+        if isinstance(text, str) and not any(w in text.lower() for w in words):
+            raise errors.PatternError(errors.E_PATTERN_REQUIRES.format(
+                id=pid, file=file, what=f"example {text!r} holds none of its 'requires' words {list(words)}"))
+    return words
 
 
 _CACHE: dict[str, PatternSet] = {}

@@ -123,3 +123,69 @@ def test_pattern_hash_changes_with_content(tmp_path):
     h1 = PatternSet(tmp_path).hash
     _write(tmp_path, "a.yml", "type: count\npatterns:\n  - id: one\n    regex: 'b'\n")
     assert PatternSet(tmp_path).hash != h1
+
+
+def test_requires_must_be_words(tmp_path):
+    _write(tmp_path, "x.yml", """\
+        type: percentage
+        patterns:
+          - id: pct
+            regex: '(?<value>\\d+)%'
+            requires: [1, '']
+            examples: ["12%"]
+        """)
+    with pytest.raises(PatternError, match=r"E009.*'pct'.*x\.yml.*non-empty strings"):
+        PatternSet(tmp_path)
+
+
+def test_requires_every_example_holds_one_of_the_words(tmp_path):
+    _write(tmp_path, "x.yml", """\
+        type: percentage
+        patterns:
+          - id: pct
+            regex: '(?<value>\\d+)\\s*(?:%|phần trăm)'
+            requires: ['%']
+            examples: ["đạt 12%", "đạt 50 Phần Trăm"]
+        """)
+    with pytest.raises(PatternError, match=r"E009.*'pct'.*'đạt 50 Phần Trăm'.*\['%'\]"):
+        PatternSet(tmp_path)
+
+
+def test_requires_skips_documents_without_the_words_and_ignores_case():
+    from pipeline.document import Document
+    from pipeline.extractors import PatternExtractor
+    pset = PatternSet()                      # a private copy of the bundled patterns
+    pct = next(p for p in pset.all_patterns() if p.id == "percent-sign")
+    assert pct.requires == ("%", "phần trăm")
+    seen = []
+    real = pct.compiled
+
+    class Spy:  # records the documents the pattern ran on
+        groupindex = real.groupindex
+
+        def finditer(self, text):
+            seen.append(text)
+            return real.finditer(text)
+    pct.compiled = Spy()
+    ex = PatternExtractor(pset)
+    got = {text: [f.text for f in ex(Document("d", text)).facts if f.type == "percentage"]
+           for text in ("Tỷ lệ đạt 50 PHẦN TRĂM.", "Có 12 xã đạt chuẩn.", "đạt 85,5%")}
+    assert seen == ["Tỷ lệ đạt 50 PHẦN TRĂM.", "đạt 85,5%"]
+    assert got["đạt 85,5%"] == ["85,5%"] and got["Có 12 xã đạt chuẩn."] == []
+
+
+def test_requires_words_of_the_bundled_patterns_lose_no_match():
+    """On real articles, every pattern with ``requires`` finds nothing in the documents it skips."""
+    from conftest import BENCH, DEV_GOLD
+    import itertools
+    import json
+    paths = [p for p in (DEV_GOLD, BENCH) if p.exists()]
+    if not paths:
+        pytest.skip("../shared is absent (it ships beside the project in CI only)")
+    texts = [json.loads(line)["text"] for p in paths for line in itertools.islice(open(p, encoding="utf-8"), 3000)]
+    with_req = [p for p in PSET.all_patterns() if p.requires]
+    assert with_req
+    for p in with_req:
+        for text in texts:
+            if not any(w in text.lower() for w in p.requires):
+                assert p.compiled.search(text) is None, f"{p.id} matches a document without {p.requires}"
