@@ -113,7 +113,7 @@ class PatternExtractor:
                         low = text.lower()
                     if not any(w in low for w in p.requires):
                         continue
-                for m in p.compiled.finditer(text):
+                for m in (_line_start_matches(p.compiled, text) if p.line_start else p.compiled.finditer(text)):
                     if m.end() == m.start():
                         continue
                     if p.type == "legal_ref":
@@ -338,6 +338,23 @@ class PatternExtractor:
         issuer = _SPACES.sub(" ", issuer).strip(" ,") if issuer else None
         return Fact("legal_ref", s, e, doc.text[s:e], doc_type=doc_type, number=number,
                     issued=issued, issuer=issuer or None)
+
+
+def _line_start_matches(rx, text):
+    """``rx.finditer(text)`` for a pattern whose matches all start a line (``(?m)^...``; ``^`` holds
+    at 0 and after ``\\n`` only): ``match`` at each line start from the end of the last match on,
+    instead of the engine trying every position."""
+    pos, last = 0, 0
+    while True:
+        if pos >= last:
+            m = rx.match(text, pos)
+            if m is not None:
+                yield m
+                last = m.end() if m.end() > pos else pos + 1
+        nl = text.find("\n", pos)
+        if nl < 0:
+            return
+        pos = nl + 1
 
 
 def _next_word(text, pos):

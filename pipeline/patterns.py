@@ -53,6 +53,7 @@ class Pattern:
     span_from: Optional[str] = None
     requires_context: Optional["regex.Pattern"] = None
     requires: tuple = ()   # lower-cased words; the pattern runs on a document holding one of them
+    line_start: bool = False  # every match starts a line (``(?m)^...``): tried at line starts only
     confidence: float = 0.95
     examples: list = field(default_factory=list)
     counterexamples: list = field(default_factory=list)
@@ -160,6 +161,7 @@ class PatternSet:
                 order=int(entry.get("order", spec.order)), file=path.name,
                 fields=dict(entry.get("fields") or {}), span_from=entry.get("span_from"),
                 requires_context=regex.compile(ctx) if ctx else None, requires=requires,
+                line_start=_starts_lines(source),
                 confidence=float(entry.get("confidence", 0.95)),
                 examples=list(entry.get("examples") or []),
                 counterexamples=list(entry.get("counterexamples") or []),
@@ -196,6 +198,34 @@ class PatternSet:
 
     def all_patterns(self) -> list:
         return [p for spec in self.types.values() for p in spec.patterns]
+
+
+def _starts_lines(source: str) -> bool:
+    """True when every match of ``source`` starts a line: it begins with ``(?m)^`` and has no ``|`` outside
+    groups and classes (a ``(?m)^`` pattern may then be tried at line starts only)."""
+    if not source.startswith("(?m)^"):
+        return False
+    depth, i, in_class = 0, 5, False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if source[i + 1:i + 2] == "]":  # a ']' right after '[' is a literal
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return False
+        i += 1
+    return True
 
 
 def _requires(entry: dict, pid: str, file: str) -> tuple:

@@ -189,3 +189,19 @@ def test_requires_words_of_the_bundled_patterns_lose_no_match():
         for text in texts:
             if not any(w in text.lower() for w in p.requires):
                 assert p.compiled.search(text) is None, f"{p.id} matches a document without {p.requires}"
+
+
+def test_line_start_patterns_are_tried_at_line_starts_with_the_same_matches():
+    import random
+    from pipeline.extractors import _line_start_matches
+    from pipeline.patterns import _starts_lines
+    assert _starts_lines(r"(?m)^(?:a|b)") and _starts_lines(r"(?m)^[|(]a\|b")
+    assert not _starts_lines(r"(?m)^a|b") and not _starts_lines(r"(?m)^\(|a") and not _starts_lines(r"^a")
+    assert [p.id for p in PSET.all_patterns() if p.line_start] == ["list-number"]
+    rnd = random.Random(3)
+    pieces = ["\n", "\r\n", "\r", "  ", "1. ", "a) ", "12) ", "- ", "| ", ">", " 3/ ", "x", "\n\n", "2.1 ", "đ) ", "\t"]
+    for p in [p for p in PSET.all_patterns() if p.line_start]:
+        for _ in range(3000):
+            text = "".join(rnd.choice(pieces) for _ in range(25))
+            want = [(m.span(), m.groups()) for m in p.compiled.finditer(text)]
+            assert [(m.span(), m.groups()) for m in _line_start_matches(p.compiled, text)] == want, repr(text)
