@@ -87,7 +87,7 @@ class KBWriter:
 
 # ---------------------------------------------------------------- shards, resume and merge
 #
-# A run appends one JSON line per input item to shard files under
+# A run appends one line per input item to shard files under
 # ``KB_DIR/.shards/`` (flushed as it goes; a line is either whole or, after a
 # kill, a partial last line that readers drop). Record kinds:
 #   {"shard": 1, "fingerprint": ..., "run": ...}            header (first line)
