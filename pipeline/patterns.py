@@ -216,7 +216,9 @@ def _starts_lines(source: str) -> bool:
                 in_class = False
         elif ch == "[":
             in_class = True
-            if source[i + 1:i + 2] == "]":  # a ']' right after '[' is a literal
+            if source[i + 1:i + 2] == "^":
+                i += 1
+            if source[i + 1:i + 2] == "]":  # a ']' right after '[' or '[^' is a literal
                 i += 1
         elif ch == "(":
             depth += 1

@@ -197,6 +197,7 @@ def test_line_start_patterns_are_tried_at_line_starts_with_the_same_matches():
     from pipeline.patterns import _starts_lines
     assert _starts_lines(r"(?m)^(?:a|b)") and _starts_lines(r"(?m)^[|(]a\|b")
     assert not _starts_lines(r"(?m)^a|b") and not _starts_lines(r"(?m)^\(|a") and not _starts_lines(r"^a")
+    assert not _starts_lines(r"(?m)^[^](]a|b") and _starts_lines(r"(?m)^[]|(]a")
     assert [p.id for p in PSET.all_patterns() if p.line_start] == ["list-number"]
     rnd = random.Random(3)
     pieces = ["\n", "\r\n", "\r", "  ", "1. ", "a) ", "12) ", "- ", "| ", ">", " 3/ ", "x", "\n\n", "2.1 ", "đ) ", "\t"]
