@@ -125,29 +125,15 @@ def test_pattern_hash_changes_with_content(tmp_path):
     assert PatternSet(tmp_path).hash != h1
 
 
-def test_requires_must_be_words(tmp_path):
-    _write(tmp_path, "x.yml", """\
-        type: percentage
-        patterns:
-          - id: pct
-            regex: '(?<value>\\d+)%'
-            requires: [1, '']
-            examples: ["12%"]
-        """)
-    with pytest.raises(PatternError, match=r"E009.*'pct'.*x\.yml.*non-empty strings"):
-        PatternSet(tmp_path)
-
-
-def test_requires_every_example_holds_one_of_the_words(tmp_path):
-    _write(tmp_path, "x.yml", """\
-        type: percentage
-        patterns:
-          - id: pct
-            regex: '(?<value>\\d+)\\s*(?:%|phần trăm)'
-            requires: ['%']
-            examples: ["đạt 12%", "đạt 50 Phần Trăm"]
-        """)
-    with pytest.raises(PatternError, match=r"E009.*'pct'.*'đạt 50 Phần Trăm'.*\['%'\]"):
+@pytest.mark.parametrize("entry,message", [
+    ("regex: '(?<value>\\d+)%'\n    requires: [1, '']\n    examples: ['12%']",
+     r"E009.*'pct'.*x\.yml.*non-empty strings"),
+    ("regex: '(?<value>\\d+)\\s*(?:%|phần trăm)'\n    requires: ['%']\n    examples: ['đạt 12%', 'đạt 50 Phần Trăm']",
+     r"E009.*'pct'.*'đạt 50 Phần Trăm'.*\['%'\]"),
+], ids=["not-words", "example-without-a-word"])
+def test_requires_errors_name_the_pattern(tmp_path, entry, message):
+    (tmp_path / "x.yml").write_text(f"type: percentage\npatterns:\n  - id: pct\n    {entry}\n", encoding="utf-8")
+    with pytest.raises(PatternError, match=message):
         PatternSet(tmp_path)
 
 
